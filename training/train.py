@@ -1,0 +1,114 @@
+"""Step 3 — training: a recipe (network, optimiser, schedule, augmentation) fitted to MNIST."""
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from training.augment import augment
+from training.model import NUM_CLASSES, build_default_model, build_seed_model
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    build_model: Callable[[], keras.Model]
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    augment: bool
+    cosine_schedule: bool  # warm up, then cosine decay to zero; otherwise a constant rate
+
+
+RECIPES = {
+    # The seed document: its network, Adam's defaults, 5 epochs of batch 32, no augmentation.
+    "seed": Recipe("seed", build_seed_model, epochs=5, batch_size=32, learning_rate=1e-3,
+                   augment=False, cosine_schedule=False),
+    # What the site ships: a deeper network trained on canvas-like augmented digits.
+    "default": Recipe("default", build_default_model, epochs=10, batch_size=128, learning_rate=3e-3,
+                      augment=True, cosine_schedule=True),
+}
+
+
+def to_model_input(images):
+    """uint8 (n, 28, 28) → float32 (n, 28, 28, 1) in [0, 1]."""
+    return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
+
+
+def make_training_dataset(x_train, y_train, *, batch_size, augmented, seed):
+    """Shuffled, batched, optionally augmented (x, one-hot y) batches, repeated forever."""
+    x, y = to_model_input(x_train), keras.utils.to_categorical(y_train, NUM_CLASSES)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).repeat()
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    if augmented:
+        dataset = dataset.enumerate().map(
+            lambda step, batch: (augment(batch[0], tf.stack([tf.cast(seed, tf.int64), step])), batch[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def make_optimizer(recipe, *, total_steps):
+    if not recipe.cosine_schedule:
+        return keras.optimizers.Adam(recipe.learning_rate)
+    warmup_steps = max(1, total_steps // 20)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=recipe.learning_rate / 10,
+        warmup_target=recipe.learning_rate,
+        warmup_steps=warmup_steps,
+        decay_steps=max(1, total_steps - warmup_steps),
+    )
+    return keras.optimizers.Adam(schedule)
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """One line per epoch: loss, accuracy and time, through `write` (a command's stdout)."""
+
+    def __init__(self, write, epochs):
+        super().__init__()
+        self.write, self.epochs = write, epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self.started
+        self.write(
+            f"epoch {epoch + 1:>2}/{self.epochs}  loss {logs['loss']:.4f}  "
+            f"accuracy {logs['accuracy']:.2%}  {seconds:.0f} s"
+        )
+
+
+def train(x_train, y_train, *, recipe, epochs, batch_size, seed, write=print):
+    """Build and fit `recipe`'s network; returns (model, training seconds)."""
+    keras.utils.set_random_seed(seed)
+    batch_size = min(batch_size, len(x_train))
+    steps_per_epoch = len(x_train) // batch_size
+    model = recipe.build_model()
+    model.compile(
+        optimizer=make_optimizer(recipe, total_steps=epochs * steps_per_epoch),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    dataset = make_training_dataset(
+        x_train, y_train, batch_size=batch_size, augmented=recipe.augment, seed=seed
+    )
+    started = time.perf_counter()
+    model.fit(
+        dataset,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=[EpochProgress(write, epochs)],
+        verbose=0,
+    )
+    return model, time.perf_counter() - started
+
+
+def predict_probabilities(model, images, *, batch_size=1000):
+    """Softmax outputs for uint8 (n, 28, 28) images."""
+    return model.predict(to_model_input(images), batch_size=batch_size, verbose=0)
