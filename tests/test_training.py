@@ -1,0 +1,112 @@
+"""Training: the seed network, a real (short) training run, the export and its safety."""
+
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import MNIST_DIR
+from training import export as export_module
+from training.model import build_default_model, build_seed_model
+from training.train import to_model_input
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory):
+    """A model trained by `manage.py train_model` for one epoch on the 2,000 committed training digits."""
+    output_dir = tmp_path_factory.mktemp("model")
+    call_command("train_model", "--recipe", "seed", "--data-dir", str(MNIST_DIR), "--epochs", "1",
+                 "--output-dir", str(output_dir), "--seed", "3", stdout=open(os.devnull, "w"))
+    return output_dir
+
+
+def test_seed_network_is_the_seed_documents():
+    model = build_seed_model()
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+    conv1, _, conv2, _, _, dense, output = model.layers
+    assert (conv1.filters, conv1.kernel_size, conv1.activation.__name__) == (32, (3, 3), "relu")
+    assert (conv2.filters, conv2.kernel_size, conv2.activation.__name__) == (64, (3, 3), "relu")
+    assert (dense.units, dense.activation.__name__) == (128, "relu")
+    assert (output.units, output.activation.__name__) == (10, "softmax")
+    assert model.count_params() == 225_034
+
+
+def test_default_network_is_small_and_reads_28x28_digits():
+    model = build_default_model()
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    assert model.count_params() < 300_000
+
+
+def test_training_run_clearly_beats_chance(trained_model_dir):
+    metadata = json.loads((trained_model_dir / "digit_cnn.json").read_text())
+    # One epoch on 2,000 digits: chance is 10%; a working pipeline reads most of the 10,000 test digits.
+    assert metadata["test_accuracy"] > 0.85
+    assert metadata["recipe"] == "seed" and metadata["epochs"] == 1 and metadata["training_images"] == 2000
+    assert len(metadata["per_digit_accuracy"]) == 10
+    assert np.asarray(metadata["confusion_matrix"]).sum() == 10_000
+    assert np.trace(metadata["confusion_matrix"]) == round(metadata["test_accuracy"] * 10_000)
+    assert metadata["dataset"]["sha256"]["t10k-images-idx3-ubyte.gz"].startswith("1a1a05eab793c14b")
+    assert {"tensorflow", "keras", "numpy"} <= set(metadata["library_versions"])
+    tflite = (trained_model_dir / "digit_cnn.tflite").read_bytes()
+    assert metadata["model_version"] == export_module.model_version_of(tflite)
+
+
+def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys):
+    call_command("train_model", "--recipe", "default", "--data-dir", str(MNIST_DIR), "--epochs", "2",
+                 "--limit", "500", "--batch-size", "50", "--output-dir", str(tmp_path))
+    out = capsys.readouterr().out
+    assert "training on 500 images" in out
+    assert "epoch  1/2" in out and "epoch  2/2" in out
+    assert "Test accuracy:" in out and "per digit:" in out and "confusion matrix" in out
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "digit_cnn.json", "digit_cnn.keras", "digit_cnn.tflite"]
+
+
+def test_same_seed_gives_the_same_model(trained_model_dir, tmp_path):
+    call_command("train_model", "--recipe", "seed", "--data-dir", str(MNIST_DIR), "--epochs", "1",
+                 "--output-dir", str(tmp_path), "--seed", "3", stdout=open(os.devnull, "w"))
+    first = json.loads((trained_model_dir / "digit_cnn.json").read_text())
+    second = json.loads((tmp_path / "digit_cnn.json").read_text())
+    assert second["confusion_matrix"] == first["confusion_matrix"]
+
+
+def test_tflite_reads_digits_as_keras_does(trained_model_dir, mnist_test_set):
+    from ai_edge_litert.interpreter import Interpreter
+
+    images = to_model_input(mnist_test_set[0][:200])
+    keras_outputs = keras.models.load_model(trained_model_dir / "digit_cnn.keras").predict(images, verbose=0)
+    interpreter = Interpreter(model_path=str(trained_model_dir / "digit_cnn.tflite"))
+    interpreter.allocate_tensors()
+    input_index = interpreter.get_input_details()[0]["index"]
+    output_index = interpreter.get_output_details()[0]["index"]
+    litert_outputs = []
+    for image in images:
+        interpreter.set_tensor(input_index, image[None])
+        interpreter.invoke()
+        litert_outputs.append(interpreter.get_tensor(output_index)[0].copy())
+    assert np.abs(np.asarray(litert_outputs) - keras_outputs).max() < 1e-4
+
+
+def test_failed_export_leaves_the_previous_model_untouched(trained_model_dir, tmp_path, monkeypatch):
+    previous = {path.name: path.read_bytes() for path in trained_model_dir.iterdir()}
+    model = keras.models.load_model(trained_model_dir / "digit_cnn.keras")
+
+    def keras_file_then_interrupted(model, folder):
+        model.save(folder / "digit_cnn.keras")
+        raise KeyboardInterrupt  # Ctrl-C halfway through writing
+
+    monkeypatch.setattr(export_module, "write_model_files", keras_file_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export_module.export_model(model, output_dir=trained_model_dir, metadata={"recipe": "seed"})
+
+    assert {path.name: path.read_bytes() for path in trained_model_dir.iterdir()} == previous
+
+
+def test_missing_data_is_a_clear_command_error(tmp_path):
+    with pytest.raises(CommandError, match=r"Cannot load MNIST: .*train-images-idx3-ubyte\[\.gz\]: file not found"):
+        call_command("train_model", "--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
