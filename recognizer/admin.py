@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from recognizer.models import Prediction
+
+
+def image_tag(url, *, size, label):
+    # The 28×28 input is drawn with nearest-neighbour scaling so its pixels stay visible.
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt="{}" '
+        'style="image-rendering: pixelated; background: #000; border: 1px solid #ccc">',
+        url, size, size, label,
+    )
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    """Recorded predictions: browsable, read-only; staff with delete permission may delete."""
+
+    list_display = ["id", "drawing_thumbnail", "input_thumbnail", "predicted_digit", "probability_percent",
+                    "model_version", "source", "created_at"]
+    list_display_links = ["id", "drawing_thumbnail"]
+    list_filter = ["predicted_digit", "model_version", "source", "created_at"]
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over the whole history on every page
+    fields = ["drawing_large", "input_large", "predicted_digit", "probability_percent", "probability_bars",
+              "model_version", "source", "created_at", "drawing_size"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("drawing_png")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Drawing")
+    def drawing_thumbnail(self, prediction):
+        url = reverse("recognizer:drawing-png", args=[prediction.pk])
+        return format_html('<img src="{}" width="56" height="56" alt="Drawing {}" '
+                           'style="object-fit: contain; background: #fff; border: 1px solid #ccc">',
+                           url, prediction.pk)
+
+    @admin.display(description="Model input")
+    def input_thumbnail(self, prediction):
+        return image_tag(reverse("recognizer:input-png", args=[prediction.pk]), size=56, label="28×28 input")
+
+    @admin.display(description="Probability", ordering="probability")
+    def probability_percent(self, prediction):
+        return f"{prediction.probability:.2%}"
+
+    @admin.display(description="Drawing as received")
+    def drawing_large(self, prediction):
+        url = reverse("recognizer:drawing-png", args=[prediction.pk])
+        return format_html('<img src="{}" width="280" alt="Drawing {}" '
+                           'style="background: #fff; border: 1px solid #ccc">', url, prediction.pk)
+
+    @admin.display(description="What the model read (28×28)")
+    def input_large(self, prediction):
+        return image_tag(reverse("recognizer:input-png", args=[prediction.pk]), size=280, label="28×28 input")
+
+    @admin.display(description="Size")
+    def drawing_size(self, prediction):
+        return f"{prediction.drawing_width} × {prediction.drawing_height} px"
+
+    @admin.display(description="Probabilities")
+    def probability_bars(self, prediction):
+        rows = format_html_join(
+            "",
+            '<div style="display: flex; align-items: center; gap: 8px; margin: 2px 0">'
+            '<span style="width: 1em; font-weight: {}">{}</span>'
+            '<span style="display: inline-block; width: 240px; height: 12px; background: #eee">'
+            '<span style="display: block; width: {}%; height: 100%; background: {}"></span></span>'
+            '<span>{}</span></div>',
+            (
+                (
+                    "bold" if digit == prediction.predicted_digit else "normal",
+                    digit,
+                    f"{value * 100:.1f}",
+                    "#417690" if digit == prediction.predicted_digit else "#9ab",
+                    f"{value:.2%}",
+                )
+                for digit, value in enumerate(prediction.probabilities)
+            ),
+        )
+        return format_html('<div aria-label="Probabilities of each digit">{}</div>', rows)

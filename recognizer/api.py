@@ -1,0 +1,86 @@
+"""The REST API: thin views over serializers, services and selectors."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from recognizer import selectors, services
+from recognizer.inference import ModelUnavailable, get_classifier
+from recognizer.models import Prediction
+from recognizer.parsers import BoundedJSONParser, BoundedMultiPartParser
+from recognizer.serializers import ModelInfoSerializer, PredictionSerializer, PredictRequestSerializer
+
+
+class PredictView(APIView):
+    """Read the digit in a drawing and keep the drawing with the answer."""
+
+    parser_classes = [BoundedJSONParser, BoundedMultiPartParser]
+
+    @extend_schema(request=PredictRequestSerializer, responses={201: PredictionSerializer})
+    def post(self, request):
+        payload = PredictRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        prediction = services.record_prediction(
+            drawing=payload.validated_data["image"], source=payload.validated_data["source"]
+        )
+        body = PredictionSerializer(prediction, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DigitFilterSerializer(serializers.Serializer):
+    digit = serializers.IntegerField(min_value=0, max_value=9, required=False,
+                                     error_messages={"invalid": "digit must be a whole number 0-9."})
+
+
+class PredictionListView(generics.ListAPIView):
+    """Recorded predictions, newest first; `?digit=N` keeps those read as N."""
+
+    serializer_class = PredictionSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("digit", int, description="Only predictions of this digit")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = DigitFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.list_predictions(digit=query.validated_data.get("digit"))
+
+
+class PredictionDetailView(APIView):
+    @extend_schema(responses=PredictionSerializer)
+    def get(self, request, prediction_id):
+        try:
+            prediction = selectors.get_prediction(prediction_id=prediction_id)
+        except Prediction.DoesNotExist:
+            raise Http404("No prediction has this id.") from None
+        return Response(PredictionSerializer(prediction, context={"request": request}).data)
+
+
+class ModelInfoView(APIView):
+    """The served model: its version and what training measured."""
+
+    @extend_schema(responses=ModelInfoSerializer)
+    def get(self, request):
+        classifier = get_classifier()
+        metadata = classifier.metadata
+        info = {"version": classifier.version, **{
+            field: metadata.get(field)
+            for field in ("recipe", "test_accuracy", "per_digit_accuracy", "epochs", "parameters", "created_at")
+        }}
+        return Response(ModelInfoSerializer(info).data)
+
+
+class HealthView(APIView):
+    """200 when the model is loaded and answering, 503 with the reason otherwise."""
+
+    @extend_schema(responses={200: dict, 503: dict})
+    def get(self, request):
+        try:
+            classifier = get_classifier()
+        except ModelUnavailable as error:
+            return Response({"status": "unavailable", "detail": str(error)},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response({"status": "ok", "model_version": classifier.version})

@@ -1,0 +1,51 @@
+"""Accuracy through the serving path: encoded image → preprocessing → LiteRT, as a request runs it."""
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from recognizer.inference import get_classifier
+from recognizer.preprocessing import normalise_bytes
+from recognizer.strokes import BACKGROUNDS, draw_digit_on_canvas
+
+
+def encode_png(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def mnist_png(digit):
+    """An MNIST test image as the PNG a client could send: white on black, 28×28."""
+    return encode_png(Image.fromarray(np.asarray(digit, dtype=np.uint8), mode="L"))
+
+
+def canvas_png(digit, rng, background):
+    """An MNIST test digit redrawn as pen strokes on a 280 px canvas, as the page would send it."""
+    return encode_png(draw_digit_on_canvas(digit, rng, background=background))
+
+
+def read_digit(png, classifier):
+    return int(np.argmax(classifier.probabilities(normalise_bytes(png).as_float())))
+
+
+def read_digits(pngs, *, progress=None, every=1000):
+    """The served model's digit for each encoded image, calling `progress(count)` now and then."""
+    classifier = get_classifier()
+    predicted = []
+    for count, png in enumerate(pngs, start=1):
+        predicted.append(read_digit(png, classifier))
+        if progress and count % every == 0:
+            progress(count)
+    return np.asarray(predicted, dtype=np.int64)
+
+
+def mnist_pngs(images):
+    return (mnist_png(digit) for digit in images)
+
+
+def canvas_pngs(images, *, seed, backgrounds=tuple(BACKGROUNDS)):
+    """Each digit drawn once, on the backgrounds in turn, at random sizes, places and pen widths."""
+    rng = np.random.default_rng(seed)
+    return (canvas_png(digit, rng, backgrounds[index % len(backgrounds)]) for index, digit in enumerate(images))

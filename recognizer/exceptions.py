@@ -1,0 +1,60 @@
+"""API errors: every failure answers JSON a person can read, `{"detail": ..., "code": ...}`."""
+
+import logging
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from recognizer.inference import ModelUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class ImageRejected(exceptions.APIException):
+    """An image refused for its size (413) or format (415), carrying preprocessing's message."""
+
+    def __init__(self, invalid_image):
+        self.status_code = invalid_image.status_code
+        super().__init__(detail=invalid_image.message, code=invalid_image.code)
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def first_message(detail):
+    """The first message in a (possibly nested) DRF error detail."""
+    if isinstance(detail, dict):
+        return first_message(next(iter(detail.values()), ""))
+    if isinstance(detail, list):
+        return first_message(detail[0]) if detail else ""
+    return str(detail)
+
+
+def first_code(detail):
+    if isinstance(detail, dict):
+        return first_code(next(iter(detail.values()), None))
+    if isinstance(detail, list):
+        return first_code(detail[0]) if detail else None
+    return getattr(detail, "code", None)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ModelUnavailable):
+        logger.error("Prediction refused: %s", exc)
+        return Response(
+            {"detail": "The digit model is not available right now. Please try again later.",
+             "code": "model_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: Django logs it and answers a plain 500, never a traceback with debug off
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    body = {"detail": first_message(detail), "code": first_code(detail) or "error"}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
+        body["errors"] = response.data
+    response.data = body
+    return response

@@ -1,0 +1,221 @@
+"""From what a client sends to the 28×28 image the model reads, normalised the way MNIST was.
+
+1. decode: a data URL, bare base64 or uploaded bytes → a Pillow image, with limits checked on the
+   header before any pixel is decoded;
+2. find the ink: transparent canvases by their alpha, opaque ones by how far each pixel is from the
+   background, whichever way round (dark on light or light on dark);
+3. normalise: crop to the ink, scale the longer side to 20 px keeping the aspect ratio (anti-aliased),
+   and paste into 28×28 so that the centre of mass sits where MNIST's does.
+"""
+
+import base64
+import binascii
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_SIDE = 4096
+MAX_IMAGE_PIXELS = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
+ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
+
+MNIST_SIZE = 28
+MNIST_BOX = 20  # MNIST fits each digit's longer side in 20 px...
+MNIST_CENTRE_OF_MASS = 14.0  # ...and puts its centre of mass at pixel (14, 14) (measured on MNIST)
+INK_THRESHOLD = 0.2  # how much ink makes a pixel part of the drawing (ignores JPEG noise and paper)
+
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS  # Pillow's decompression-bomb guard, at our own limit
+
+DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*),", re.ASCII)
+
+
+class InvalidImage(ValueError):
+    """The input cannot be read as a drawing; `message` says why, for a person."""
+
+    status_code = 400
+    code = "invalid_image"
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class ImageTooLarge(InvalidImage):
+    status_code = 413
+    code = "image_too_large"
+
+
+class UnsupportedImageFormat(InvalidImage):
+    status_code = 415
+    code = "unsupported_image_format"
+
+
+class EmptyDrawing(InvalidImage):
+    code = "empty_drawing"
+
+    def __init__(self):
+        super().__init__("The drawing is empty: draw a digit first.")
+
+
+@dataclass
+class NormalisedDrawing:
+    drawing: Image.Image  # the image as received (decoded)
+    model_input: np.ndarray  # (28, 28) uint8, white ink on black, as MNIST
+
+    def as_float(self):
+        """(28, 28) float32 in [0, 1]: what the model reads."""
+        return self.model_input.astype(np.float32) / 255.0
+
+
+# 1. Decode -----------------------------------------------------------------------------------------
+
+def decode_base64_image(text):
+    """The bytes of a `data:image/...;base64,` URL or of bare base64 text."""
+    text = text.strip()
+    if text.startswith("data:"):
+        header = DATA_URL.match(text)
+        if header is None or ";base64" not in header["params"]:
+            raise InvalidImage("The data URL is malformed: expected data:image/png;base64,<data>.")
+        media_type = (header["type"] or "").lower()
+        if media_type and not media_type.startswith("image/"):
+            raise UnsupportedImageFormat(f"The data URL holds {media_type}, not an image.")
+        text = text[header.end():]
+    if len(text) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+    try:
+        data = base64.b64decode(re.sub(r"\s+", "", text), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidImage("The image is not valid base64.") from None
+    if not data:
+        raise InvalidImage("The image is empty.")
+    return data
+
+
+def open_image(data):
+    """A fully decoded Pillow image from PNG, JPEG or WebP bytes, within the size limits."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except UnidentifiedImageError:
+        raise UnsupportedImageFormat("The file is not a PNG, JPEG or WebP image.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(f"The image has more than {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE} pixels.") from None
+    except (OSError, SyntaxError, ValueError):
+        raise InvalidImage("The image is corrupt and cannot be read.") from None
+
+    width, height = image.size
+    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
+        raise ImageTooLarge(f"The image is {width}×{height}: at most {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}.")
+    if getattr(image, "n_frames", 1) > 1:
+        raise InvalidImage("Animated images are not accepted: send a single frame.")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError):
+        raise InvalidImage("The image is truncated or corrupt and cannot be read.") from None
+    return image
+
+
+# 2. Find the ink -----------------------------------------------------------------------------------
+
+def has_transparency(image):
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def grayscale(image):
+    """The image's brightness as float32 in [0, 1] (16-bit images keep their full range)."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image.convert("F") if image.mode != "F" else image, dtype=np.float32)
+        peak = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        return np.clip(values / peak, 0.0, 1.0)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+
+
+def background_level(values):
+    """The background's level: the median of the image's border, where a drawing rarely reaches."""
+    border = np.concatenate([values[0], values[-1], values[1:-1, 0], values[1:-1, -1]])
+    return float(np.median(border))
+
+
+def ink_of(image):
+    """How much ink each pixel holds, float32 in [0, 1]: 1 is a stroke, 0 the background."""
+    if has_transparency(image):
+        rgba = image.convert("RGBA")
+        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
+        if alpha.min() < 1.0:
+            # A transparent canvas: the strokes are what is opaque, whatever their colour. (Reading
+            # the colour instead would turn a fresh canvas, transparent black, into solid ink.)
+            background_is_clear = background_level(alpha) < 0.5
+            return alpha if background_is_clear else 1.0 - alpha
+        image = rgba.convert("RGB")
+    brightness = grayscale(image)
+    background = background_level(brightness)
+    ink = (background - brightness) if background >= 0.5 else (brightness - background)
+    # Measure ink against the background's own level, so grey paper or a dim screen still gives 0..1.
+    contrast = background if background >= 0.5 else 1.0 - background
+    return np.clip(ink / max(contrast, 1e-6), 0.0, 1.0)
+
+
+# 3. Normalise --------------------------------------------------------------------------------------
+
+def crop_to_ink(ink):
+    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
+    columns = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    if rows.size == 0:
+        raise EmptyDrawing()
+    return ink[rows[0]: rows[-1] + 1, columns[0]: columns[-1] + 1]
+
+
+def fit_in_box(ink, box=MNIST_BOX):
+    """Scale so the longer side is `box` pixels, keeping the aspect ratio, with anti-aliasing."""
+    height, width = ink.shape
+    scale = box / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.Resampling.LANCZOS)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+
+
+def centre_by_mass(patch, size=MNIST_SIZE, centre=MNIST_CENTRE_OF_MASS):
+    """Paste `patch` into a size×size field so that its centre of mass lands on (centre, centre)."""
+    total = patch.sum()
+    rows, columns = np.indices(patch.shape)
+    mass_row = (rows * patch).sum() / total
+    mass_column = (columns * patch).sum() / total
+    top, left = round(centre - mass_row), round(centre - mass_column)
+    field = np.zeros((size, size), dtype=np.float32)
+    # Clip the paste to the field: a lopsided digit may reach past an edge by a pixel or two.
+    source_top, source_left = max(0, -top), max(0, -left)
+    target_top, target_left = max(0, top), max(0, left)
+    height = min(patch.shape[0] - source_top, size - target_top)
+    width = min(patch.shape[1] - source_left, size - target_left)
+    field[target_top: target_top + height, target_left: target_left + width] = patch[
+        source_top: source_top + height, source_left: source_left + width
+    ]
+    return field
+
+
+def normalise_ink(ink):
+    """Ink in [0, 1] of any size → the (28, 28) uint8 MNIST-style model input."""
+    patch = fit_in_box(crop_to_ink(ink))
+    if patch.sum() <= 0:
+        raise EmptyDrawing()
+    return np.round(centre_by_mass(patch) * 255).astype(np.uint8)
+
+
+def normalise_image(image):
+    """A decoded Pillow image → NormalisedDrawing."""
+    return NormalisedDrawing(drawing=image, model_input=normalise_ink(ink_of(image)))
+
+
+def normalise_bytes(data):
+    return normalise_image(open_image(data))
+
+
+def normalise_base64(text):
+    return normalise_bytes(decode_base64_image(text))

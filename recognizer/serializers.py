@@ -1,0 +1,86 @@
+"""Serializers: validate what clients send, shape what the API answers."""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from recognizer import preprocessing
+from recognizer.exceptions import ImageRejected
+from recognizer.images import model_input_png, png_data_url
+from recognizer.models import Prediction
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DrawingField(serializers.Field):
+    """A drawing as a data URL, bare base64, or an uploaded file → a NormalisedDrawing."""
+
+    default_error_messages = {
+        "required": "Send the drawing in the field 'image': a data URL, base64 text, or an uploaded file.",
+        "null": "The field 'image' is null: send the drawing as a data URL or base64 text.",
+        "invalid_type": "The field 'image' must be a data URL or base64 text (or an uploaded file), "
+                        "not {type}.",
+        "blank": "The field 'image' is empty: send the drawing.",
+    }
+
+    def to_internal_value(self, data):
+        try:
+            if isinstance(data, UploadedFile):
+                if data.size > preprocessing.MAX_IMAGE_BYTES:
+                    raise preprocessing.ImageTooLarge(
+                        f"The image is larger than {preprocessing.MAX_IMAGE_BYTES // 2**20} MB."
+                    )
+                return preprocessing.normalise_bytes(data.read())
+            if not isinstance(data, str):
+                self.fail("invalid_type", type=type(data).__name__ if data is not None else "null")
+            if not data.strip():
+                self.fail("blank")
+            return preprocessing.normalise_base64(data)
+        except preprocessing.InvalidImage as error:
+            if error.status_code == 400:
+                raise serializers.ValidationError(error.message, code=error.code) from None
+            raise ImageRejected(error) from None
+
+    def to_representation(self, value):
+        return None
+
+
+class PredictRequestSerializer(serializers.Serializer):
+    image = DrawingField(help_text="The whole canvas as a PNG/JPEG/WebP data URL or base64 text, "
+                                   "or an uploaded image file (multipart).")
+    source = serializers.ChoiceField(choices=Prediction.Source.choices, default=Prediction.Source.API,
+                                     help_text="Who is asking: the drawing page or an API client.")
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    prediction = serializers.IntegerField(source="predicted_digit", help_text="The digit read, 0-9.")
+    probabilities = serializers.ListField(child=serializers.FloatField(), min_length=10, max_length=10,
+                                          help_text="The probability of each digit 0-9.")
+    input_image = serializers.SerializerMethodField(help_text="The 28×28 image the model read, "
+                                                              "as a PNG data URL.")
+    drawing_url = serializers.SerializerMethodField(help_text="The drawing as received, as PNG.")
+
+    class Meta:
+        model = Prediction
+        fields = ["id", "prediction", "probability", "probabilities", "model_version", "created_at",
+                  "source", "input_image", "drawing_url"]
+        read_only_fields = fields
+
+    def get_input_image(self, prediction) -> str:
+        return png_data_url(model_input_png(prediction.model_input_array))
+
+    def get_drawing_url(self, prediction) -> str:
+        url = reverse("recognizer:drawing-png", args=[prediction.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class ModelInfoSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="The short hash of the served .tflite.")
+    recipe = serializers.CharField(allow_null=True)
+    test_accuracy = serializers.FloatField(allow_null=True, help_text="On the 10,000 MNIST test images.")
+    per_digit_accuracy = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    epochs = serializers.IntegerField(allow_null=True)
+    parameters = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)

@@ -1,0 +1,186 @@
+"""MNIST digits redrawn as pen strokes, the way a person draws them on the site's canvas.
+
+Used to measure the serving path on canvas-like input (`evaluate_model`), to make realistic request
+bodies for benchmarks, and to drive the mouse and finger in browser tests:
+
+1. `skeleton`: thin the digit (upscaled 4×, so curves stay smooth) to one-pixel-wide lines;
+2. `trace_strokes`: follow those lines into strokes, each a list of (x, y) points in 28×28 units;
+3. `render_strokes`: draw the strokes with a round pen at a given size, place and width on a canvas.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+UPSCALE = 4
+SUPERSAMPLE = 3  # draw bigger, then shrink: anti-aliased edges like a browser canvas
+
+# The eight neighbours in the order Zhang-Suen walks them: N, NE, E, SE, S, SW, W, NW.
+NEIGHBOURS = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]
+
+
+def upscale(digit, factor=UPSCALE):
+    image = Image.fromarray(np.asarray(digit, dtype=np.uint8), mode="L")
+    size = (digit.shape[1] * factor, digit.shape[0] * factor)
+    return np.asarray(image.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+
+
+def zhang_suen_thin(mask):
+    """Thin a boolean mask to one-pixel-wide 8-connected lines (Zhang & Suen, 1984)."""
+    image = np.pad(mask.astype(np.uint8), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            rows, columns = image.shape
+            p = [image[1 + dr: rows - 1 + dr, 1 + dc: columns - 1 + dc] for dr, dc in NEIGHBOURS]
+            centre = image[1:-1, 1:-1]
+            neighbours = sum(p)
+            transitions = sum((p[i] == 0) & (p[(i + 1) % 8] == 1) for i in range(8))
+            if step == 0:
+                keep_free = (p[0] * p[2] * p[4] == 0) & (p[2] * p[4] * p[6] == 0)
+            else:
+                keep_free = (p[0] * p[2] * p[6] == 0) & (p[0] * p[4] * p[6] == 0)
+            remove = (centre == 1) & (neighbours >= 2) & (neighbours <= 6) & (transitions == 1) & keep_free
+            if remove.any():
+                centre[remove] = 0
+                changed = True
+        if not changed:
+            return image[1:-1, 1:-1].astype(bool)
+
+
+def skeleton(digit, *, threshold=0.5):
+    """The one-pixel-wide centre lines of an MNIST digit, on a grid UPSCALE times finer."""
+    return zhang_suen_thin(upscale(digit) > threshold)
+
+
+def neighbour_map(mask):
+    points = {(int(r), int(c)) for r, c in zip(*np.nonzero(mask))}
+    return {
+        point: [(point[0] + dr, point[1] + dc) for dr, dc in NEIGHBOURS if (point[0] + dr, point[1] + dc) in points]
+        for point in points
+    }
+
+
+def trace_strokes(digit, *, min_points=3, step=2):
+    """The digit as strokes: lists of (x, y) points in the 28×28 digit's coordinates.
+
+    Walks the skeleton from its line ends first (then round any loops left), preferring to go
+    straight on at junctions, so each stroke follows one pen movement.
+    """
+    graph = neighbour_map(skeleton(digit))
+    visited_edges = set()
+
+    def unvisited(point):
+        return [n for n in graph[point] if frozenset((point, n)) not in visited_edges]
+
+    def walk(start):
+        path, point, heading = [start], start, None
+        while True:
+            options = unvisited(point)
+            if not options:
+                return path
+            if heading is None:
+                nxt = options[0]
+            else:  # go as straight as possible
+                nxt = max(options, key=lambda n: (n[0] - point[0]) * heading[0] + (n[1] - point[1]) * heading[1])
+            visited_edges.add(frozenset((point, nxt)))
+            heading = (nxt[0] - point[0], nxt[1] - point[1])
+            path.append(nxt)
+            point = nxt
+
+    ends = sorted(p for p, ns in graph.items() if len(ns) == 1)
+    others = sorted(p for p, ns in graph.items() if len(ns) != 1)
+    strokes = []
+    for start in ends + others:
+        while unvisited(start):
+            path = walk(start)
+            if len(path) >= min_points:
+                strokes.append(path)
+    return [smooth_and_thin(path, step=step) for path in strokes]
+
+
+def smooth_and_thin(path, *, step, window=5):
+    """A pixel path as a smooth pen path: a moving average (pens don't staircase), every `step`-th point."""
+    points = np.asarray([(c + 0.5, r + 0.5) for r, c in path], dtype=np.float64) / UPSCALE
+    if len(points) > window:
+        padded = np.concatenate([points[:1].repeat(window // 2, 0), points, points[-1:].repeat(window // 2, 0)])
+        kernel = np.ones(window) / window
+        points = np.stack([np.convolve(padded[:, axis], kernel, mode="valid") for axis in (0, 1)], axis=1)
+    kept = list(range(0, len(points), step))
+    if kept[-1] != len(points) - 1:
+        kept.append(len(points) - 1)
+    return [tuple(point) for point in points[kept].tolist()]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and how a digit is drawn on the canvas, in canvas pixels."""
+
+    height: float  # height of the strokes' centre lines
+    centre_x: float
+    centre_y: float
+    pen_width: float
+
+
+def strokes_on_canvas(strokes, placement):
+    """Strokes scaled and moved from 28×28 units to canvas pixels."""
+    points = np.concatenate([np.asarray(stroke) for stroke in strokes])
+    (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+    scale = placement.height / max(bottom - top, 1e-6)
+    middle_x, middle_y = (left + right) / 2, (top + bottom) / 2
+    return [
+        [(placement.centre_x + (x - middle_x) * scale, placement.centre_y + (y - middle_y) * scale) for x, y in stroke]
+        for stroke in strokes
+    ]
+
+
+def random_placement(rng, *, canvas_size=280, strokes=None, margin=4):
+    """A random size, position and pen width such as people draw with on a 280 px canvas."""
+    pen_width = rng.uniform(12, 26)
+    aspect = 1.0  # width / height of the strokes
+    if strokes:
+        points = np.concatenate([np.asarray(stroke) for stroke in strokes])
+        extent = points.max(axis=0) - points.min(axis=0)
+        aspect = extent[0] / max(extent[1], 1e-6)
+    room = canvas_size - pen_width - 2 * margin  # the strokes' centre lines must fit in this square
+    tallest = min(0.86 * canvas_size, room, room / max(aspect, 1e-6))
+    height = rng.uniform(min(0.4 * canvas_size, tallest), tallest)
+    half_width, half_height = aspect * height / 2, height / 2
+    low, high = margin + pen_width / 2, canvas_size - margin - pen_width / 2
+    centre_x = rng.uniform(low + half_width, max(low + half_width, high - half_width))
+    centre_y = rng.uniform(low + half_height, max(low + half_height, high - half_height))
+    return Placement(height=height, centre_x=centre_x, centre_y=centre_y, pen_width=pen_width)
+
+
+BACKGROUNDS = {
+    # name: (image mode, background colour, ink colour)
+    "white": ("RGB", (255, 255, 255), (0, 0, 0)),
+    "black": ("RGB", (0, 0, 0), (255, 255, 255)),
+    "transparent": ("RGBA", (0, 0, 0, 0), (0, 0, 0, 255)),  # a fresh HTML canvas, black pen
+}
+
+
+def render_strokes(canvas_strokes, *, pen_width, background="white", canvas_size=280):
+    """Draw strokes (in canvas pixels) with a round pen; returns a Pillow image of the canvas."""
+    mode, paper, ink = BACKGROUNDS[background]
+    big = canvas_size * SUPERSAMPLE
+    image = Image.new(mode, (big, big), paper)
+    draw = ImageDraw.Draw(image)
+    width = max(1, round(pen_width * SUPERSAMPLE))
+    radius = width / 2
+    for stroke in canvas_strokes:
+        points = [(x * SUPERSAMPLE, y * SUPERSAMPLE) for x, y in stroke]
+        if len(points) > 1:
+            draw.line(points, fill=ink, width=width, joint="curve")
+        for x, y in (points[0], points[-1]):  # round caps
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
+    return image.resize((canvas_size, canvas_size), Image.Resampling.BOX)
+
+
+def draw_digit_on_canvas(digit, rng, *, background="white", canvas_size=280):
+    """An MNIST digit redrawn as strokes at a random size, place and pen width."""
+    strokes = trace_strokes(digit)
+    placement = random_placement(rng, canvas_size=canvas_size, strokes=strokes)
+    return render_strokes(strokes_on_canvas(strokes, placement), pen_width=placement.pen_width,
+                          background=background, canvas_size=canvas_size)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from recognizer import api, views
+
+app_name = "recognizer"
+
+urlpatterns = [
+    path("api/predict", api.PredictView.as_view(), name="api-predict"),
+    path("api/predictions", api.PredictionListView.as_view(), name="api-predictions"),
+    path("api/predictions/<int:prediction_id>", api.PredictionDetailView.as_view(), name="api-prediction"),
+    path("api/model", api.ModelInfoView.as_view(), name="api-model"),
+    path("api/health", api.HealthView.as_view(), name="api-health"),
+    path("predictions/<int:prediction_id>/drawing.png", views.drawing_png, name="drawing-png"),
+    path("predictions/<int:prediction_id>/input.png", views.input_png, name="input-png"),
+]
