@@ -1,0 +1,231 @@
+"""Preprocessing: whatever the canvas looks like, the model gets the same MNIST-style 28×28."""
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognizer import preprocessing
+from recognizer.preprocessing import (
+    EmptyDrawing,
+    ImageTooLarge,
+    InvalidImage,
+    UnsupportedImageFormat,
+    normalise_base64,
+    normalise_bytes,
+    normalise_image,
+)
+from recognizer.strokes import Placement, render_strokes, strokes_on_canvas, trace_strokes
+
+
+def encode(image, format="PNG", **options):
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def similarity(a, b):
+    """Pearson correlation of two 28×28 images: 1 is identical up to brightness."""
+    a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def centre_of_mass(image):
+    image = np.asarray(image, dtype=np.float64)
+    rows, columns = np.indices(image.shape)
+    return (rows * image).sum() / image.sum(), (columns * image).sum() / image.sum()
+
+
+@pytest.fixture(scope="module")
+def digit(mnist_test_set):
+    """A real MNIST 2 (test image #1), white on black, 28×28."""
+    images, labels = mnist_test_set
+    assert labels[1] == 2
+    return images[1]
+
+
+@pytest.fixture(scope="module")
+def ink_280(digit):
+    """The digit scaled up to a 280×280 canvas: ink in [0, 1]."""
+    return np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BICUBIC), dtype=np.float32) / 255
+
+
+@pytest.fixture(scope="module")
+def reference(ink_280):
+    """What the white-on-black canvas normalises to; every other rendering must match it."""
+    return normalise_image(Image.fromarray(np.round(ink_280 * 255).astype(np.uint8), mode="L")).model_input
+
+
+def canvases(ink):
+    """The same drawing as clients send it: each background, alpha and polarity, several formats."""
+    level = np.round(ink * 255).astype(np.uint8)
+    inverse = 255 - level
+    zeros = np.zeros_like(level)
+    return {
+        "L white on black": Image.fromarray(level, "L"),
+        "L black on white": Image.fromarray(inverse, "L"),
+        "RGB black on white": Image.fromarray(np.stack([inverse] * 3, -1), "RGB"),
+        "RGB blue on yellow": Image.fromarray(np.stack([inverse, inverse, np.full_like(level, 40)], -1), "RGB"),
+        # A fresh HTML canvas is transparent black; a black pen leaves black, opaque strokes.
+        "RGBA black ink on transparent": Image.fromarray(np.stack([zeros, zeros, zeros, level], -1), "RGBA"),
+        "RGBA white ink on transparent": Image.fromarray(np.stack([np.full_like(level, 255)] * 3 + [level], -1), "RGBA"),
+        "RGBA opaque black on white": Image.fromarray(np.stack([inverse] * 3 + [np.full_like(level, 255)], -1), "RGBA"),
+        "LA black ink on transparent": Image.fromarray(np.stack([zeros, level], -1), "LA"),
+        "P black on white": Image.fromarray(np.stack([inverse] * 3, -1), "RGB").convert("P", palette=Image.Palette.ADAPTIVE),
+        "16-bit white on black": Image.fromarray(level.astype("<u2") * 257),
+    }
+
+
+CANVAS_NAMES = list(canvases(np.zeros((2, 2), np.float32)))
+WEBP_CANT_HOLD = {"16-bit white on black", "P black on white"}  # WebP has no 16-bit or palette images
+CASES = [(name, "PNG") for name in CANVAS_NAMES] + [
+    (name, "WEBP") for name in CANVAS_NAMES if name not in WEBP_CANT_HOLD
+]
+
+
+@pytest.mark.parametrize("name, format", CASES)
+def test_every_background_alpha_and_polarity_gives_the_same_input(ink_280, reference, name, format):
+    image = canvases(ink_280)[name]
+    options = {"lossless": True} if format == "WEBP" else {}
+    model_input = normalise_bytes(encode(image, format, **options)).model_input
+    assert model_input.shape == (28, 28) and model_input.dtype == np.uint8
+    assert np.abs(model_input.astype(int) - reference).mean() < 2, name
+    assert similarity(model_input, reference) > 0.99, name
+
+
+def test_jpeg_noise_is_not_ink(ink_280, reference):
+    image = canvases(ink_280)["RGB black on white"]
+    model_input = normalise_bytes(encode(image, "JPEG", quality=70)).model_input
+    assert similarity(model_input, reference) > 0.97
+
+
+def test_plain_grayscale_of_a_transparent_canvas_would_be_all_black(ink_280):
+    """The trap this module avoids: convert("L") of black-on-transparent loses the drawing."""
+    canvas = canvases(ink_280)["RGBA black ink on transparent"]
+    assert np.asarray(canvas.convert("L")).max() == 0
+    assert normalise_image(canvas).model_input.max() == 255
+
+
+def test_normalised_like_mnist(reference):
+    rows = np.flatnonzero((reference > 50).any(axis=1))
+    columns = np.flatnonzero((reference > 50).any(axis=0))
+    assert max(rows[-1] - rows[0] + 1, columns[-1] - columns[0] + 1) in (19, 20, 21)  # the 20-pixel box
+    mass_row, mass_column = centre_of_mass(reference)
+    assert abs(mass_row - 14) <= 0.5 and abs(mass_column - 14) <= 0.5
+    assert reference[0].max() == 0 and reference[:, 0].max() == 0  # a black border, as MNIST has
+
+
+def test_mnist_digit_normalises_to_itself(digit):
+    model_input = normalise_image(Image.fromarray(digit, "L")).model_input
+    assert similarity(model_input, digit) > 0.95
+
+
+@pytest.fixture(scope="module")
+def strokes(digit):
+    return trace_strokes(digit)
+
+
+def drawn(strokes, *, height, centre_x, centre_y, pen_width, background="white"):
+    placement = Placement(height=height, centre_x=centre_x, centre_y=centre_y, pen_width=pen_width)
+    return render_strokes(strokes_on_canvas(strokes, placement), pen_width=pen_width, background=background)
+
+
+@pytest.mark.parametrize(
+    "case, placement",
+    [
+        ("small", dict(height=60, centre_x=140, centre_y=140, pen_width=7)),
+        ("large", dict(height=250, centre_x=140, centre_y=140, pen_width=29)),
+        ("top-left", dict(height=100, centre_x=62, centre_y=62, pen_width=12)),
+        ("bottom-right", dict(height=100, centre_x=215, centre_y=215, pen_width=12)),
+        ("thin pen", dict(height=180, centre_x=140, centre_y=140, pen_width=10)),
+        ("thick pen", dict(height=180, centre_x=140, centre_y=140, pen_width=32)),
+    ],
+)
+def test_size_position_and_pen_width_barely_matter(strokes, case, placement):
+    centred = normalise_image(drawn(strokes, height=180, centre_x=140, centre_y=140, pen_width=20)).model_input
+    model_input = normalise_image(drawn(strokes, **placement)).model_input
+    # The same shape lands in the same place; a thinner or thicker pen changes only the stroke's width.
+    assert similarity(model_input, centred) > (0.8 if "pen" in case else 0.9), case
+    assert np.allclose(centre_of_mass(model_input), centre_of_mass(centred), atol=0.6), case
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image.new("RGB", (280, 280), "white"),
+        Image.new("RGB", (280, 280), "black"),
+        Image.new("RGBA", (280, 280), (0, 0, 0, 0)),
+        Image.new("L", (1, 1), 0),
+    ],
+    ids=["white", "black", "transparent", "1x1"],
+)
+def test_empty_canvas_is_an_error_not_a_guess(image):
+    with pytest.raises(EmptyDrawing, match="The drawing is empty"):
+        normalise_bytes(encode(image))
+
+
+def test_faint_smudge_is_empty():
+    image = Image.new("L", (100, 100), 255)
+    image.paste(235, (40, 40, 60, 60))  # 8% grey: paper, not ink
+    with pytest.raises(EmptyDrawing):
+        normalise_bytes(encode(image))
+
+
+def test_data_url_and_bare_base64_are_the_same(ink_280, reference):
+    png = encode(canvases(ink_280)["RGB black on white"])
+    encoded = base64.b64encode(png).decode()
+    from_url = normalise_base64(f"data:image/png;base64,{encoded}").model_input
+    from_bare = normalise_base64(encoded).model_input
+    from_wrapped = normalise_base64("\n".join(encoded[i: i + 76] for i in range(0, len(encoded), 76)))
+    np.testing.assert_array_equal(from_url, from_bare)
+    np.testing.assert_array_equal(from_wrapped.model_input, from_bare)
+    np.testing.assert_array_equal(from_bare, reference)
+
+
+@pytest.mark.parametrize(
+    "text, error, message",
+    [
+        ("not base64 at all!", InvalidImage, "not valid base64"),
+        ("data:image/png,abc", InvalidImage, "data URL is malformed"),
+        ("data:text/html;base64,PGI+", UnsupportedImageFormat, "text/html, not an image"),
+        (base64.b64encode(b"plain text").decode(), UnsupportedImageFormat, "not a PNG, JPEG or WebP"),
+        ("=", InvalidImage, "not valid base64"),
+    ],
+)
+def test_bad_base64_is_explained(text, error, message):
+    with pytest.raises(error, match=message):
+        normalise_base64(text)
+
+
+def test_truncated_png_is_explained(ink_280):
+    png = encode(canvases(ink_280)["L white on black"])
+    with pytest.raises(InvalidImage, match="truncated or corrupt"):
+        normalise_bytes(png[: len(png) // 2])
+
+
+def test_gif_and_bmp_are_unsupported():
+    for format in ("GIF", "BMP"):
+        with pytest.raises(UnsupportedImageFormat):
+            normalise_bytes(encode(Image.new("L", (28, 28)), format))
+
+
+def test_animated_png_is_refused():
+    frames = [Image.new("L", (28, 28), value) for value in (0, 255)]
+    apng = encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
+    with pytest.raises(InvalidImage, match="Animated images"):
+        normalise_bytes(apng)
+
+
+def test_image_too_wide_is_refused_from_its_header():
+    png = encode(Image.new("1", (preprocessing.MAX_IMAGE_SIDE + 1, 2)))
+    with pytest.raises(ImageTooLarge, match="at most 4096×4096"):
+        normalise_bytes(png)
+
+
+def test_image_bytes_over_the_limit_are_refused(monkeypatch, ink_280):
+    png = encode(canvases(ink_280)["L white on black"])
+    monkeypatch.setattr(preprocessing, "MAX_IMAGE_BYTES", len(png) - 1)
+    with pytest.raises(ImageTooLarge):
+        normalise_bytes(png)
