@@ -3,20 +3,21 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recognizer import selectors, services
 from recognizer.inference import ModelUnavailable, get_classifier
 from recognizer.models import Prediction
-from recognizer.parsers import BoundedJSONParser, BoundedMultiPartParser
+from recognizer.parsers import JSONParser, MultiPartParser
 from recognizer.serializers import ModelInfoSerializer, PredictionSerializer, PredictRequestSerializer
 
 
 class PredictView(APIView):
     """Read the digit in a drawing and keep the drawing with the answer."""
 
-    parser_classes = [BoundedJSONParser, BoundedMultiPartParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(request=PredictRequestSerializer, responses={201: PredictionSerializer})
     def post(self, request):
@@ -29,15 +30,25 @@ class PredictView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+DIGIT_FILTER_ERROR = "digit must be a whole number 0-9."
+
+
 class DigitFilterSerializer(serializers.Serializer):
-    digit = serializers.IntegerField(min_value=0, max_value=9, required=False,
-                                     error_messages={"invalid": "digit must be a whole number 0-9."})
+    digit = serializers.IntegerField(min_value=0, max_value=9, required=False, error_messages={
+        "invalid": DIGIT_FILTER_ERROR, "min_value": DIGIT_FILTER_ERROR, "max_value": DIGIT_FILTER_ERROR})
+
+
+class PredictionPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
 
 
 class PredictionListView(generics.ListAPIView):
     """Recorded predictions, newest first; `?digit=N` keeps those read as N."""
 
     serializer_class = PredictionSerializer
+    pagination_class = PredictionPagination
 
     @extend_schema(parameters=[OpenApiParameter("digit", int, description="Only predictions of this digit")])
     def get(self, request, *args, **kwargs):

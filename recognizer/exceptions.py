@@ -2,6 +2,8 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -48,6 +50,10 @@ def api_exception_handler(exc, context):
             {"detail": "The digit model is not available right now. Please try again later.",
              "code": "model_unavailable"},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, RequestDataTooBig):  # Django refused to read the body: a client error, not a 500
+        exc = RequestTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:g} MB."
         )
     response = exception_handler(exc, context)
     if response is None:

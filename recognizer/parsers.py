@@ -1,27 +1,20 @@
-"""Request parsers that keep hostile bodies cheap: bounded reads and plain-language errors."""
+"""Request parsers with errors a person understands.
+
+Size limits are Django's: reading a body over DATA_UPLOAD_MAX_MEMORY_SIZE raises RequestDataTooBig
+(answered 413 by recognizer.exceptions), and multipart bodies are refused on their declared length.
+"""
 
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from recognizer.exceptions import RequestTooLarge
 
-
-def too_large():
-    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
-    return RequestTooLarge(f"The request body is larger than {limit_mb:g} MB.")
-
-
-class BoundedJSONParser(parsers.JSONParser):
-    """JSON, read up to DATA_UPLOAD_MAX_MEMORY_SIZE bytes, with errors a person understands."""
-
+class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = stream.read(limit + 1) if stream is not None else b""
-        if len(body) > limit:
-            raise too_large()
+        body = stream.read() if stream is not None else b""
         try:
             return json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
@@ -32,8 +25,9 @@ class BoundedJSONParser(parsers.JSONParser):
             raise ParseError("The request body is not valid JSON.") from None
 
 
-class BoundedMultiPartParser(parsers.MultiPartParser):
-    """Multipart form data, refused up front when its declared length is over the limit."""
+class MultiPartParser(parsers.MultiPartParser):
+    """Multipart form data, refused up front when its declared length is over the limit (file parts
+    are not covered by DATA_UPLOAD_MAX_MEMORY_SIZE)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = parser_context["request"]
@@ -42,5 +36,5 @@ class BoundedMultiPartParser(parsers.MultiPartParser):
         except ValueError:
             raise ParseError("The Content-Length header is not a number.") from None
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise too_large()
+            raise RequestDataTooBig()
         return super().parse(stream, media_type, parser_context)

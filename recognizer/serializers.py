@@ -47,6 +47,10 @@ class DrawingField(serializers.Field):
 
 
 class PredictRequestSerializer(serializers.Serializer):
+    default_error_messages = {
+        "invalid": 'Send a JSON object such as {{"image": "data:image/png;base64,..."}}, not a {datatype}.',
+    }
+
     image = DrawingField(help_text="The whole canvas as a PNG/JPEG/WebP data URL or base64 text, "
                                    "or an uploaded image file (multipart).")
     source = serializers.ChoiceField(choices=Prediction.Source.choices, default=Prediction.Source.API,
