@@ -55,9 +55,18 @@ def skeleton(digit, *, threshold=0.5):
 
 
 def neighbour_map(mask):
+    """Each skeleton pixel's neighbours: side by side always, diagonally only where no pixel beside
+    both already joins them (otherwise every staircase step would be a tiny triangle of strokes)."""
     points = {(int(r), int(c)) for r, c in zip(*np.nonzero(mask))}
+
+    def joined(point, dr, dc):
+        if dr and dc:
+            return (point[0] + dr, point[1]) not in points and (point[0], point[1] + dc) not in points
+        return True
+
     return {
-        point: [(point[0] + dr, point[1] + dc) for dr, dc in NEIGHBOURS if (point[0] + dr, point[1] + dc) in points]
+        point: [(point[0] + dr, point[1] + dc) for dr, dc in NEIGHBOURS
+                if (point[0] + dr, point[1] + dc) in points and joined(point, dr, dc)]
         for point in points
     }
 
