@@ -4,9 +4,10 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 from recognizer.inference import ModelUnavailable
 
@@ -55,12 +56,29 @@ def api_exception_handler(exc, context):
         exc = RequestTooLarge(
             f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:g} MB."
         )
+    if isinstance(exc, UnreadablePostError):  # the client hung up mid-body
+        exc = exceptions.ParseError("The request body could not be read to the end.")
     response = exception_handler(exc, context)
     if response is None:
-        return None  # a bug: Django logs it and answers a plain 500, never a traceback with debug off
+        return server_error(exc, context)
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
     body = {"detail": first_message(detail), "code": first_code(detail) or "error"}
     if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
         body["errors"] = response.data
     response.data = body
     return response
+
+
+def server_error(exc, context):
+    """A bug. With debug on, Django's debug page shows it to the developer; in production the traceback
+    goes to the log and the client gets a JSON sentence that reveals nothing."""
+    if settings.DEBUG:
+        return None
+    request = context.get("request")
+    logger.error("Unexpected error answering %s %s", getattr(request, "method", "?"),
+                 getattr(request, "path", "?"), exc_info=(type(exc), exc, exc.__traceback__))
+    set_rollback()
+    return Response(
+        {"detail": "Something went wrong on our side. Please try again later.", "code": "server_error"},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

@@ -7,7 +7,7 @@ Size limits are Django's: reading a body over DATA_UPLOAD_MAX_MEMORY_SIZE raises
 import json
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -16,13 +16,16 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read() if stream is not None else b""
         try:
-            return json.loads(body.decode("utf-8"))
+            document = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
             raise ParseError("The request body is not valid UTF-8 text.") from None
         except RecursionError:
             raise ParseError("The JSON in the request body is nested too deeply.") from None
         except ValueError:
             raise ParseError("The request body is not valid JSON.") from None
+        if document is None:  # DRF would answer a bare "No data provided"
+            raise ParseError('Send a JSON object such as {"image": "data:image/png;base64,..."}, not null.')
+        return document
 
 
 class MultiPartParser(parsers.MultiPartParser):
@@ -37,4 +40,12 @@ class MultiPartParser(parsers.MultiPartParser):
             raise ParseError("The Content-Length header is not a number.") from None
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise RequestDataTooBig()
-        return super().parse(stream, media_type, parser_context)
+        # Django refuses floods of parts with SuspiciousOperation, which would be a bare HTML 400.
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except TooManyFilesSent:
+            raise ParseError(f"The form has too many files: send one drawing in the field 'image' "
+                             f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files).") from None
+        except TooManyFieldsSent:
+            raise ParseError(f"The form has too many fields: send the drawing in the field 'image' "
+                             f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields).") from None

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096
 MAX_IMAGE_PIXELS = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
+MIN_IMAGE_SIDE = 8  # smaller than this is no canvas: a dot or two would be read as a digit
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
 
 MNIST_SIZE = 28
@@ -57,8 +58,16 @@ class UnsupportedImageFormat(InvalidImage):
 class EmptyDrawing(InvalidImage):
     code = "empty_drawing"
 
-    def __init__(self):
-        super().__init__("The drawing is empty: draw a digit first.")
+    def __init__(self, message="The drawing is empty: draw a digit first."):
+        super().__init__(message)
+
+
+class ImageTooSmall(EmptyDrawing):
+    code = "image_too_small"
+
+    def __init__(self, width, height):
+        super().__init__(f"The drawing is empty: the image is only {width}×{height} pixels "
+                         f"(a drawing needs at least {MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE}).")
 
 
 @dataclass
@@ -99,6 +108,8 @@ def open_image(data):
     """A fully decoded Pillow image from PNG, JPEG or WebP bytes, within the size limits."""
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise InvalidImage("The image is empty.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -113,6 +124,8 @@ def open_image(data):
     width, height = image.size
     if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
         raise ImageTooLarge(f"The image is {width}×{height}: at most {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}.")
+    if width < MIN_IMAGE_SIDE or height < MIN_IMAGE_SIDE:
+        raise ImageTooSmall(width, height)
     if getattr(image, "n_frames", 1) > 1:
         raise InvalidImage("Animated images are not accepted: send a single frame.")
     try:
@@ -151,8 +164,12 @@ def ink_of(image):
         if alpha.min() < 1.0:
             # A transparent canvas: the strokes are what is opaque, whatever their colour. (Reading
             # the colour instead would turn a fresh canvas, transparent black, into solid ink.)
-            background_is_clear = background_level(alpha) < 0.5
-            return alpha if background_is_clear else 1.0 - alpha
+            # Measured from the background's own opacity, so a uniformly half-transparent image is
+            # empty, not one big blot of ink.
+            background = background_level(alpha)
+            if background < 0.5:
+                return np.clip((alpha - background) / (1.0 - background), 0.0, 1.0)
+            return np.clip((background - alpha) / background, 0.0, 1.0)
         image = rgba.convert("RGB")
     brightness = grayscale(image)
     background = background_level(brightness)
