@@ -5,6 +5,7 @@ so `gunicorn digitsite.wsgi` never shows a debug page unless asked to.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -27,6 +28,28 @@ def env_list(name, *, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int(name, *, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_rate(name, *, default):
+    """A request rate such as "120/min" (per s, min, hour or day); "off" for no limit (None)."""
+    value = os.environ.get(name, "").strip() or default
+    if value.lower() == "off":
+        return None
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests per s, min, hour or day, e.g. 120/min, or off; not {value!r}."
+        )
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-used-with-debug-off"
@@ -38,11 +61,34 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key, which is public: set a real one.")
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS: on whenever debug is off, unless DJANGO_SECURE=0 (plain HTTP, e.g. gunicorn on localhost).
+SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = SECURE
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600) if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = SECURE
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+# Whatever the transport: no MIME sniffing, no framing, no full URLs in Referer to other sites.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Reverse proxies in front of the site (nginx, a load balancer) that set X-Forwarded-Proto and
+# X-Forwarded-For. With the default 0 neither header is believed, so a client cannot fake HTTPS or
+# dodge the throttle with a made-up address.
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", default=0)
+if NUM_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -154,6 +200,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "recognizer.exceptions.api_exception_handler",
+    # POST /api/predict per client address (recognizer.throttles); generous: people draw, bursts are bots.
+    "DEFAULT_THROTTLE_RATES": {"predict": env_rate("DJANGO_PREDICT_THROTTLE_RATE", default="120/min")},
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
@@ -162,4 +211,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Send a drawing of a digit; get the digit the CNN reads, with its probabilities.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Logging: everything to stderr, where gunicorn, systemd and containers collect it. (Django's default
+# prints nothing with debug off: request errors go only to mail_admins, so a 500 would leave no trace.)
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name} [pid {process}] {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

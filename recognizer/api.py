@@ -12,12 +12,15 @@ from recognizer.inference import ModelUnavailable, get_classifier
 from recognizer.models import Prediction
 from recognizer.parsers import JSONParser, MultiPartParser
 from recognizer.serializers import ModelInfoSerializer, PredictionSerializer, PredictRequestSerializer
+from recognizer.throttles import PredictRateThrottle
 
 
 class PredictView(APIView):
     """Read the digit in a drawing and keep the drawing with the answer."""
 
     parser_classes = [JSONParser, MultiPartParser]
+    throttle_classes = [PredictRateThrottle]  # checked before the body is read: a refusal costs nothing
+    throttle_scope = "predict"
 
     @extend_schema(request=PredictRequestSerializer, responses={201: PredictionSerializer})
     def post(self, request):

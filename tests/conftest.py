@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from training.data import load_split
 
@@ -13,3 +14,20 @@ def mnist_test_set():
     """The 10,000 MNIST test digits (uint8 28×28, white on black) and their labels, from tests/data."""
     images, labels, _ = load_split(MNIST_DIR, "test")
     return images, labels
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                     "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that touch a database `database`: `make test` runs them again on PostgreSQL."""
+    for item in items:
+        if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
+
+
+@pytest.fixture(autouse=True)
+def unthrottled():
+    """Each test is a client the throttle has not seen yet (its counts live in the cache)."""
+    cache.clear()
