@@ -1,0 +1,148 @@
+"""The site as production runs it — `gunicorn digitsite.wsgi`, 2 workers, debug left to the WSGI default
+(off) — under hostile input, with its errors, headers, HTTPS hardening and throttle."""
+
+import json
+import re
+
+import pytest
+
+from tests.hardening.live import fresh_database, gunicorn, migrate, production_environment
+from tests.hardening.payloads import HOSTILE, JSON, bar_image, json_image
+
+pytestmark = pytest.mark.database
+
+DECLARED_ONLY = 4 * 1024 * 1024  # bodies bigger than this are declared in full but only begun
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(server, database): production over plain HTTP on localhost, DJANGO_DEBUG unset."""
+    folder = tmp_path_factory.mktemp("production")
+    with fresh_database(folder) as database:
+        env = production_environment(database, DJANGO_DEBUG=None)
+        migrate(env)
+        with gunicorn(env, folder / "gunicorn.log") as server:
+            yield server, database
+
+
+def assert_json_refusal(response, status, words):
+    assert response.status == status, (response.status, response.body[:300])
+    assert response.headers["content-type"] == "application/json"
+    detail = json.loads(response.body)["detail"]
+    assert words in detail
+    return detail
+
+
+def test_every_hostile_body_is_a_4xx_over_http_and_nothing_is_stored(served):
+    server, database = served
+    before = database.count_predictions()
+    outcomes = []
+    for case in HOSTILE:
+        content_type, body = case.body()
+        if len(body) > DECLARED_ONLY:
+            response = server.post_declared(content_type, body)
+        else:
+            response = server.post(content_type, body)
+        outcomes.append((case.name, response.status))
+        assert_json_refusal(response, case.status, case.words)
+
+    print(f"{len(outcomes)} hostile requests: " + ", ".join(f"{status}" for _, status in outcomes))
+    assert all(400 <= status < 500 for _, status in outcomes)
+    assert database.count_predictions() == before
+    assert server.post(*json_image(bar_image())).status == 201  # still serving
+    assert database.count_predictions() == before + 1
+    assert "Traceback" not in server.log()
+
+
+@pytest.mark.parametrize("content_type", [JSON, "multipart/form-data; boundary=x"])
+def test_a_body_over_the_limit_is_refused_from_its_declared_length(served, content_type):
+    """20 MB declared, 64 KB sent, our side closed: a 413 means the server never waited for the rest."""
+    server, _ = served
+    response = server.post_declared(content_type, b"{" + b" " * (20 * 1024 * 1024))
+    assert_json_refusal(response, 413, "larger than 3 MB")
+
+
+def test_no_debug_page_in_production(served):
+    server, _ = served
+    missing = server.request("GET", "/no/such/page")
+    assert missing.status == 404
+    wrong_host = server.request("GET", "/api/health", headers={"Host": "attacker.example"})
+    assert wrong_host.status == 400
+    for response in (missing, wrong_host):
+        for telltale in (b"URLconf", b"Traceback", b"DEBUG", b"ALLOWED_HOSTS", b"settings"):
+            assert telltale not in response.body
+
+
+def test_errors_are_logged_not_shown(served):
+    """A stored drawing whose model input is corrupt breaks its pages: the client sees a plain 500, the
+    log has the traceback."""
+    server, database = served
+    created = json.loads(server.post(*json_image(bar_image())).body)
+    database.execute("UPDATE recognizer_prediction SET model_input = %s WHERE id = %s", (b"\x01\x02\x03", created["id"]))
+
+    page = server.request("GET", f"/predictions/{created['id']}/input.png")
+    api = server.request("GET", f"/api/predictions/{created['id']}")
+
+    assert page.status == 500 and b"Server Error (500)" in page.body
+    assert api.status == 500 and json.loads(api.body) == {
+        "detail": "Something went wrong on our side. Please try again later.", "code": "server_error"}
+    for response in (page, api):
+        assert b"Traceback" not in response.body and b"reshape" not in response.body
+    log = server.log()
+    assert f"Internal Server Error: /predictions/{created['id']}/input.png" in log
+    assert f"Unexpected error answering GET /api/predictions/{created['id']}" in log
+    assert log.count("ValueError: cannot reshape array of size 3") == 2  # each with its traceback
+
+
+def test_security_headers_over_plain_http(served):
+    server, _ = served
+    response = server.request("GET", "/api/health")
+    assert response.status == 200  # DJANGO_SECURE=0: no redirect to HTTPS on localhost...
+    assert "strict-transport-security" not in response.headers  # ...and no HSTS
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert response.headers["cross-origin-opener-policy"] == "same-origin"
+
+
+@pytest.fixture(scope="module")
+def served_securely(tmp_path_factory):
+    """Production as deployed behind one TLS-terminating proxy: DJANGO_SECURE left on, DJANGO_NUM_PROXIES=1,
+    and a tight throttle of 3 predictions a minute per client."""
+    folder = tmp_path_factory.mktemp("secure")
+    with fresh_database(folder) as database:
+        env = production_environment(database, DJANGO_DEBUG=None, DJANGO_SECURE=None, DJANGO_NUM_PROXIES="1",
+                                     DJANGO_PREDICT_THROTTLE_RATE="3/min")
+        migrate(env)
+        with gunicorn(env, folder / "gunicorn.log") as server:
+            yield server
+
+
+HTTPS = {"X-Forwarded-Proto": "https"}
+
+
+def test_plain_http_is_redirected_to_https(served_securely):
+    response = served_securely.request("GET", "/api/health")
+    assert response.status == 301
+    assert response.headers["location"] == f"https://127.0.0.1:{served_securely.port}/api/health"
+
+
+def test_https_answers_with_hsts(served_securely):
+    response = served_securely.request("GET", "/api/health", headers=HTTPS)
+    assert response.status == 200
+    assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains; preload"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_the_throttle_answers_429_with_retry_after(served_securely):
+    """3 a minute per client, counted in each of the 2 workers: the 7th request at the latest is refused."""
+    client = {**HTTPS, "X-Forwarded-For": "192.0.2.50"}
+    responses = [served_securely.post(JSON, b"{}", headers=client) for _ in range(7)]
+    statuses = [response.status for response in responses]
+    assert 429 in statuses and set(statuses) == {400, 429}, statuses
+    for response in responses:
+        if response.status == 429:
+            assert re.fullmatch(r"[1-9]\d*", response.headers["retry-after"])
+            assert_json_refusal(response, 429, "Request was throttled.")
+    someone_else = served_securely.post(JSON, b"{}", headers={**HTTPS, "X-Forwarded-For": "192.0.2.51"})
+    assert someone_else.status == 400
