@@ -1,6 +1,11 @@
-"""Writes: recording a prediction."""
+"""Writes: recording a prediction; pruning old ones."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
+from django.db import transaction
+from django.utils import timezone
 
 from recognizer.images import png_bytes
 from recognizer.inference import get_classifier
@@ -27,3 +32,40 @@ def record_prediction(*, drawing, source=Prediction.Source.API):
         probabilities=[float(value) for value in probabilities],
         model_version=classifier.version,
     )
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    cutoff: datetime  # drawings created before this were (or, in a dry run, would be) deleted
+    matched: int  # how many there were when pruning began
+    deleted: int
+    batches: int
+
+
+def prune_predictions(*, older_than, batch_size=1000, dry_run=False, on_batch=None):
+    """Delete the drawings older than `older_than` (a timedelta), oldest first, `batch_size` rows per
+    transaction, so the write lock (all of SQLite) is never held long and requests keep being stored.
+
+    `on_batch(batch_number, deleted_in_batch, deleted_so_far)` is called after each batch. A dry run only
+    counts. Returns a PruneResult.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    cutoff = timezone.now() - older_than
+    old = Prediction.objects.filter(created_at__lt=cutoff)
+    matched = old.count()
+    if dry_run:
+        return PruneResult(cutoff=cutoff, matched=matched, deleted=0, batches=0)
+    deleted = batches = 0
+    while True:
+        with transaction.atomic():
+            ids = list(old.order_by("created_at", "id").values_list("id", flat=True)[:batch_size])
+            if ids:
+                count, _ = Prediction.objects.filter(id__in=ids).delete()
+        if not ids:
+            break
+        deleted += count
+        batches += 1
+        if on_batch is not None:
+            on_batch(batches, count, deleted)
+    return PruneResult(cutoff=cutoff, matched=matched, deleted=deleted, batches=batches)
