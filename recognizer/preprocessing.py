@@ -74,6 +74,7 @@ class ImageTooSmall(EmptyDrawing):
 class NormalisedDrawing:
     drawing: Image.Image  # the image as received (decoded)
     model_input: np.ndarray  # (28, 28) uint8, white ink on black, as MNIST
+    encoded: bytes = b""  # the file as received (PNG, JPEG or WebP), when it came as bytes
 
     def as_float(self):
         """(28, 28) float32 in [0, 1]: what the model reads."""
@@ -231,7 +232,9 @@ def normalise_image(image):
 
 
 def normalise_bytes(data):
-    return normalise_image(open_image(data))
+    normalised = normalise_image(open_image(data))
+    normalised.encoded = data
+    return normalised
 
 
 def normalise_base64(text):

@@ -7,7 +7,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from recognizer.images import png_bytes
+from recognizer.images import stored_png
 from recognizer.inference import get_classifier
 from recognizer.models import Prediction
 
@@ -23,7 +23,7 @@ def record_prediction(*, drawing, source=Prediction.Source.API):
     digit = int(np.argmax(probabilities))
     return Prediction.objects.create(
         source=source,
-        drawing_png=png_bytes(drawing.drawing),
+        drawing_png=stored_png(drawing),
         drawing_width=drawing.drawing.width,
         drawing_height=drawing.drawing.height,
         model_input=drawing.model_input.tobytes(),
