@@ -14,3 +14,10 @@ def list_predictions(*, digit=None):
 def get_prediction(*, prediction_id):
     """One prediction, or Prediction.DoesNotExist."""
     return Prediction.objects.get(pk=prediction_id)
+
+
+def list_prediction_summaries():
+    """All predictions, newest first, with only what a gallery shows (the drawing is fetched by URL)."""
+    return Prediction.objects.only(
+        "id", "created_at", "source", "predicted_digit", "probability", "drawing_width", "drawing_height"
+    )

@@ -5,6 +5,8 @@ from recognizer import api, views
 app_name = "recognizer"
 
 urlpatterns = [
+    path("", views.index, name="index"),
+    path("history/", views.history, name="history"),
     path("api/predict", api.PredictView.as_view(), name="api-predict"),
     path("api/predictions", api.PredictionListView.as_view(), name="api-predictions"),
     path("api/predictions/<int:prediction_id>", api.PredictionDetailView.as_view(), name="api-prediction"),
