@@ -9,6 +9,11 @@ INSTALLED := $(VENV)/.installed-requirements
 CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make test` runs the database tests a second time on PostgreSQL when it answers here. pytest-django
+# creates test_<name> and drops it afterwards; the name carries the shell's pid so runs don't collide.
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+PG_TEST_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/digitsite_make_$$$$
 
 .PHONY: run test bench chromium install
 
@@ -25,6 +30,13 @@ run: $(INSTALLED)
 
 test: $(INSTALLED) chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+	@if $(BIN)/python -c "import socket; socket.create_connection(('$(PG_HOST)', $(PG_PORT)), timeout=5).close()" \
+	     2>/dev/null; then \
+	  echo "PostgreSQL answers at $(PG_HOST):$(PG_PORT): running the database tests again on it."; \
+	  set -x; DATABASE_URL=$(PG_TEST_URL) CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m database; \
+	else \
+	  echo "PostgreSQL does not answer at $(PG_HOST):$(PG_PORT): the database tests were NOT run on PostgreSQL."; \
+	fi
 
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
@@ -34,3 +46,8 @@ chromium:
 	          "(apt-get install chromium) or set CHROMIUM=/path/to/chromium." >&2; exit 1; fi; \
 	echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
+
+# Speed and footprint, measured on this machine: prints a table and writes bench-results/latest.json.
+# BENCH_ARGS="--seconds 20" loads longer; see `python -m benchmarks.run --help`.
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

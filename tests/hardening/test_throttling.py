@@ -11,8 +11,6 @@ from django.conf import settings as django_settings
 from recognizer.models import Prediction
 from tests.hardening.payloads import JSON, bar_image, json_image
 
-pytestmark = pytest.mark.django_db
-
 
 def post(client, content_type=JSON, body=b"{}", **headers):
     return client.generic("POST", "/api/predict", body, content_type=content_type, **headers)
@@ -25,6 +23,7 @@ def rate(settings):
     return set_rate
 
 
+@pytest.mark.django_db
 def test_over_the_rate_is_429_with_retry_after_and_nothing_stored(client, rate):
     rate("3/min")
     assert [post(client).status_code for _ in range(3)] == [400, 400, 400]  # every request counts
@@ -39,6 +38,7 @@ def test_over_the_rate_is_429_with_retry_after_and_nothing_stored(client, rate):
     assert Prediction.objects.count() == 0
 
 
+@pytest.mark.django_db
 def test_the_limit_is_per_client_and_only_on_predict(client, rate):
     rate("2/min")
     first = {"REMOTE_ADDR": "192.0.2.1"}
@@ -49,6 +49,7 @@ def test_the_limit_is_per_client_and_only_on_predict(client, rate):
         assert client.get("/api/predictions", REMOTE_ADDR="192.0.2.1").status_code == 200
 
 
+@pytest.mark.django_db
 def test_a_made_up_forwarded_for_does_not_reset_the_count(client, rate):
     rate("2/min")
     assert [post(client).status_code for _ in range(2)] == [400, 400]
@@ -56,6 +57,7 @@ def test_a_made_up_forwarded_for_does_not_reset_the_count(client, rate):
         assert post(client, HTTP_X_FORWARDED_FOR=forged).status_code == 429
 
 
+@pytest.mark.django_db
 def test_behind_a_trusted_proxy_clients_are_told_apart_by_forwarded_for(client, rate):
     rate("2/min", NUM_PROXIES=1)
     alice = {"HTTP_X_FORWARDED_FOR": "198.51.100.1"}
