@@ -111,6 +111,8 @@
   }
   canvas.addEventListener("pointerup", endStroke);
   canvas.addEventListener("pointercancel", endStroke);
+  // A finger resting on the pad is drawing, not asking for the context menu.
+  canvas.addEventListener("contextmenu", (event) => event.preventDefault());
 
   // Buttons -------------------------------------------------------------------------------------
 
