@@ -121,10 +121,11 @@ def served_securely(tmp_path_factory):
 HTTPS = {"X-Forwarded-Proto": "https"}
 
 
-def test_plain_http_is_redirected_to_https(served_securely):
-    response = served_securely.request("GET", "/api/health")
+def test_plain_http_is_redirected_to_https_except_the_health_check(served_securely):
+    response = served_securely.request("GET", "/api/predictions?digit=3")
     assert response.status == 301
-    assert response.headers["location"] == f"https://127.0.0.1:{served_securely.port}/api/health"
+    assert response.headers["location"] == f"https://127.0.0.1:{served_securely.port}/api/predictions?digit=3"
+    assert served_securely.request("GET", "/api/health").status == 200  # what a load balancer probes
 
 
 def test_https_answers_with_hsts(served_securely):
