@@ -55,7 +55,8 @@ def test_training_run_clearly_beats_chance(trained_model_dir):
     assert metadata["model_version"] == export_module.model_version_of(tflite)
 
 
-def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys):
+def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys, settings):
+    shipped = {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()}
     call_command("train_model", "--recipe", "default", "--data-dir", str(MNIST_DIR), "--epochs", "2",
                  "--limit", "500", "--batch-size", "50", "--output-dir", str(tmp_path))
     out = capsys.readouterr().out
@@ -64,6 +65,7 @@ def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys):
     assert "Test accuracy:" in out and "per digit:" in out and "confusion matrix" in out
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "digit_cnn.json", "digit_cnn.keras", "digit_cnn.tflite"]
+    assert {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()} == shipped
 
 
 def test_same_seed_gives_the_same_model(trained_model_dir, tmp_path):
