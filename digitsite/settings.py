@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by the site itself (no CDN)
     "recognizer",
 ]
 
@@ -212,6 +213,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Send a drawing of a digit; get the digit the CNN reads, with its probabilities.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Logging: everything to stderr, where gunicorn, systemd and containers collect it. (Django's default
