@@ -29,7 +29,7 @@ class DigitClassifier:
             content = self.path.read_bytes()
         except OSError as error:
             raise ModelUnavailable(
-                f"The model file {self.path} cannot be read ({error.strerror or error}); "
+                f"The model file {self.path.name} cannot be read ({error.strerror or error}); "
                 "train one with `python manage.py train_model`."
             ) from None
         self.version = hashlib.sha256(content).hexdigest()[:12]
@@ -37,12 +37,12 @@ class DigitClassifier:
             self.interpreter = Interpreter(model_content=content, num_threads=1)
             self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as error:
-            raise ModelUnavailable(f"The model file {self.path} is not a valid LiteRT model: {error}") from None
+            raise ModelUnavailable(f"The model file {self.path.name} is not a valid LiteRT model.") from None
         input_details = self.interpreter.get_input_details()[0]
         output_details = self.interpreter.get_output_details()[0]
         if tuple(input_details["shape"][1:3]) != INPUT_SHAPE or output_details["shape"][-1] != NUM_CLASSES:
             raise ModelUnavailable(
-                f"The model file {self.path} takes {input_details['shape'].tolist()} and gives "
+                f"The model file {self.path.name} takes {input_details['shape'].tolist()} and gives "
                 f"{output_details['shape'].tolist()}: expected 28×28 images and 10 classes."
             )
         self.input_index = input_details["index"]

@@ -229,3 +229,22 @@ def test_image_bytes_over_the_limit_are_refused(monkeypatch, ink_280):
     monkeypatch.setattr(preprocessing, "MAX_IMAGE_BYTES", len(png) - 1)
     with pytest.raises(ImageTooLarge):
         normalise_bytes(png)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "1", "I;16"])
+def test_large_canvas_is_shrunk_first_and_reads_the_same(ink_280, reference, mode):
+    """A 2800×2800 upload of the same drawing gives the same 28×28 (and is shrunk before the ink search)."""
+    big_ink = Image.fromarray(np.round(ink_280 * 255).astype(np.uint8)).resize((2800, 2800), Image.Resampling.BICUBIC)
+    level = np.asarray(big_ink)
+    if mode == "RGBA":
+        image = Image.fromarray(np.stack([np.zeros_like(level)] * 3 + [level], -1))
+    elif mode == "I;16":
+        image = Image.fromarray(level.astype("<u2") * 257)
+    elif mode == "1":
+        image = Image.fromarray(level).point(lambda value: 255 if value > 127 else 0).convert("1")
+    else:
+        image = Image.fromarray(255 - level).convert(mode)
+    shrunk = preprocessing.shrunk_for_ink_search(image)
+    assert max(shrunk.size) <= preprocessing.INK_SEARCH_SIDE
+    model_input = normalise_image(image).model_input
+    assert similarity(model_input, reference) > (0.95 if mode == "1" else 0.99), mode
