@@ -1,8 +1,9 @@
 """The REST API: thin views over serializers, services and selectors."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,8 +12,17 @@ from recognizer import selectors, services
 from recognizer.inference import ModelUnavailable, get_classifier
 from recognizer.models import Prediction
 from recognizer.parsers import JSONParser, MultiPartParser
-from recognizer.serializers import ModelInfoSerializer, PredictionSerializer, PredictRequestSerializer
-from recognizer.throttles import PredictRateThrottle
+from recognizer.serializers import (
+    FeedbackRequestSerializer,
+    FeedbackSerializer,
+    ModelInfoSerializer,
+    PredictionSerializer,
+    PredictRequestSerializer,
+    PredictResponseSerializer,
+)
+from recognizer.throttles import FeedbackRateThrottle, PredictRateThrottle
+
+ERROR_RESPONSE = {"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}}
 
 
 class PredictView(APIView):
@@ -22,15 +32,56 @@ class PredictView(APIView):
     throttle_classes = [PredictRateThrottle]  # checked before the body is read: a refusal costs nothing
     throttle_scope = "predict"
 
-    @extend_schema(request=PredictRequestSerializer, responses={201: PredictionSerializer})
+    @extend_schema(request=PredictRequestSerializer, responses={201: PredictResponseSerializer})
     def post(self, request):
         payload = PredictRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         prediction = services.record_prediction(
             drawing=payload.validated_data["image"], source=payload.validated_data["source"]
         )
-        body = PredictionSerializer(prediction, context={"request": request}).data
+        body = PredictResponseSerializer(prediction, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class FeedbackView(APIView):
+    """Say which digit was drawn: confirm the prediction or correct it. A new answer replaces the old.
+
+    Only the client that asked for the prediction may answer: it sends back the `feedback_token` of
+    the predict response, in the JSON body.
+    """
+
+    throttle_classes = [FeedbackRateThrottle]
+    throttle_scope = "feedback"
+
+    @extend_schema(
+        request=FeedbackRequestSerializer,
+        responses={
+            200: FeedbackSerializer,
+            400: OpenApiResponse(ERROR_RESPONSE, description="label is not a whole number 0-9"),
+            403: OpenApiResponse(ERROR_RESPONSE, description="feedback_token missing or not this prediction's"),
+            404: OpenApiResponse(ERROR_RESPONSE, description="no prediction has this id"),
+            429: OpenApiResponse(ERROR_RESPONSE, description="too many requests from this client"),
+        },
+        examples=[OpenApiExample("Corrected: it was a 4", request_only=True,
+                                 value={"label": 4, "feedback_token": "the token from /api/predict"})],
+    )
+    def post(self, request, prediction_id):
+        payload = FeedbackRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            prediction = services.record_feedback(
+                prediction_id=prediction_id,
+                label=payload.validated_data["label"],
+                token=payload.validated_data["feedback_token"],
+            )
+        except Prediction.DoesNotExist:
+            raise Http404("No prediction has this id.") from None
+        except services.FeedbackNotAllowed:
+            raise PermissionDenied(
+                "Only the client that asked for this prediction may give feedback on it: send its "
+                "feedback_token.", code="feedback_not_allowed",
+            ) from None
+        return Response(FeedbackSerializer(prediction).data)
 
 
 DIGIT_FILTER_ERROR = "digit must be a whole number 0-9."

@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+
 import numpy as np
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -26,6 +29,17 @@ class Prediction(models.Model):
     probability = models.FloatField(help_text="The predicted digit's probability.")
     probabilities = models.JSONField(help_text="The ten probabilities, for digits 0 to 9.")
     model_version = models.CharField(max_length=32, db_index=True)
+    # Feedback: the digit the person meant, once they say so. Only the client that asked for the
+    # prediction may give it: it holds the token whose SHA-256 is kept here (the token itself never is).
+    true_label = models.PositiveSmallIntegerField(
+        null=True, blank=True, db_index=True, validators=[MaxValueValidator(9)],
+        help_text="The digit the person says they drew (feedback), or empty.",
+    )
+    feedback_at = models.DateTimeField(null=True, blank=True, help_text="When the feedback was last given.")
+    feedback_token_hash = models.CharField(
+        max_length=64, blank=True, default="", editable=False,
+        help_text="SHA-256 (hex) of the feedback token given to the client; empty: no feedback possible.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -33,10 +47,27 @@ class Prediction(models.Model):
             models.CheckConstraint(
                 condition=models.Q(predicted_digit__lte=9), name="prediction_digit_is_0_to_9"
             ),
+            models.CheckConstraint(
+                condition=models.Q(true_label__isnull=True) | models.Q(true_label__lte=9),
+                name="prediction_true_label_is_0_to_9",
+            ),
         ]
 
     def __str__(self):
         return f"#{self.pk}: {self.predicted_digit} ({self.probability:.2%})"
+
+    @property
+    def feedback_state(self):
+        """"none", "confirmed" (the model was right) or "corrected" (the person gave another digit)."""
+        if self.true_label is None:
+            return "none"
+        return "confirmed" if self.true_label == self.predicted_digit else "corrected"
+
+    def feedback_token_matches(self, token):
+        """Whether `token` is the one this prediction's client was given (in constant time)."""
+        if not self.feedback_token_hash or not isinstance(token, str):
+            return False
+        return hmac.compare_digest(self.feedback_token_hash, hash_feedback_token(token))
 
     @property
     def model_input_array(self):
@@ -44,3 +75,9 @@ class Prediction(models.Model):
         return np.frombuffer(bytes(self.model_input), dtype=np.uint8).reshape(
             MODEL_INPUT_SIZE, MODEL_INPUT_SIZE
         )
+
+
+def hash_feedback_token(token):
+    """The SHA-256 hex digest kept for a feedback token. A token has 256 random bits, so a plain
+    hash suffices: there is nothing to guess that a slow password hash would protect."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

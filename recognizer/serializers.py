@@ -68,8 +68,13 @@ class PredictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Prediction
         fields = ["id", "prediction", "probability", "probabilities", "model_version", "created_at",
-                  "source", "input_image", "drawing_url"]
+                  "source", "input_image", "drawing_url", "true_label", "feedback_at"]
         read_only_fields = fields
+        extra_kwargs = {
+            "true_label": {"help_text": "The digit the person says they drew, once they gave feedback; "
+                                        "else null."},
+            "feedback_at": {"help_text": "When that feedback was last given; else null."},
+        }
 
     def get_input_image(self, prediction) -> str:
         return png_data_url(model_input_png(prediction.model_input_array))
@@ -78,6 +83,51 @@ class PredictionSerializer(serializers.ModelSerializer):
         url = reverse("recognizer:drawing-png", args=[prediction.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
+
+
+class PredictResponseSerializer(PredictionSerializer):
+    feedback_token = serializers.CharField(
+        read_only=True,
+        help_text="Send this back with feedback on this prediction (POST /api/predictions/{id}/feedback). "
+                  "It is shown only here, once: the site keeps only its hash.",
+    )
+
+    class Meta(PredictionSerializer.Meta):
+        fields = [*PredictionSerializer.Meta.fields, "feedback_token"]
+        read_only_fields = fields
+
+
+LABEL_ERROR = "label must be a whole number 0-9: the digit that was drawn."
+
+
+class FeedbackRequestSerializer(serializers.Serializer):
+    default_error_messages = {
+        "invalid": 'Send a JSON object such as {{"label": 7, "feedback_token": "..."}}, not a {datatype}.',
+    }
+
+    label = serializers.IntegerField(
+        min_value=0, max_value=9, help_text="The digit that was drawn, 0-9.",
+        error_messages={"required": LABEL_ERROR, "null": LABEL_ERROR, "invalid": LABEL_ERROR,
+                        "min_value": LABEL_ERROR, "max_value": LABEL_ERROR, "max_string_length": LABEL_ERROR},
+    )
+    # Not required here: a missing or wrong token is a 403 (not yours), not a malformed request.
+    feedback_token = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, trim_whitespace=False, default="",
+        help_text="The feedback_token of the predict response that created this prediction.",
+    )
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    prediction = serializers.IntegerField(source="predicted_digit", help_text="The digit the model read.")
+    correct = serializers.SerializerMethodField(help_text="Whether the model read the digit that was drawn.")
+
+    class Meta:
+        model = Prediction
+        fields = ["id", "prediction", "true_label", "correct", "feedback_at"]
+        read_only_fields = fields
+
+    def get_correct(self, prediction) -> bool:
+        return prediction.true_label == prediction.predicted_digit
 
 
 class ModelInfoSerializer(serializers.Serializer):

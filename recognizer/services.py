@@ -1,5 +1,6 @@
-"""Writes: recording a prediction; pruning old ones."""
+"""Writes: recording a prediction and the feedback on it; pruning old ones."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,19 +10,26 @@ from django.utils import timezone
 
 from recognizer.images import stored_png
 from recognizer.inference import get_classifier
-from recognizer.models import Prediction
+from recognizer.models import Prediction, hash_feedback_token
+
+
+class FeedbackNotAllowed(Exception):
+    """The feedback token is missing or is not this prediction's."""
 
 
 def record_prediction(*, drawing, source=Prediction.Source.API):
     """Read the digit in a NormalisedDrawing and store drawing and answer together.
 
     The row is a single INSERT, hence one transaction: the caller answers only once it is committed.
+    The returned Prediction carries `feedback_token`, the plain token its client needs to give
+    feedback: only its hash is stored, so this is the one time it can be read.
     Raises inference.ModelUnavailable when there is no model to serve.
     """
     classifier = get_classifier()
     probabilities = classifier.probabilities(drawing.as_float())
     digit = int(np.argmax(probabilities))
-    return Prediction.objects.create(
+    feedback_token = secrets.token_urlsafe(32)
+    prediction = Prediction.objects.create(
         source=source,
         drawing_png=stored_png(drawing),
         drawing_width=drawing.drawing.width,
@@ -31,7 +39,30 @@ def record_prediction(*, drawing, source=Prediction.Source.API):
         probability=float(probabilities[digit]),
         probabilities=[float(value) for value in probabilities],
         model_version=classifier.version,
+        feedback_token_hash=hash_feedback_token(feedback_token),
     )
+    prediction.feedback_token = feedback_token
+    return prediction
+
+
+def record_feedback(*, prediction_id, label, token):
+    """Record that the drawing `prediction_id` is of the digit `label` (0-9), replacing any earlier
+    answer. Returns the updated Prediction.
+
+    Raises Prediction.DoesNotExist for an unknown id, FeedbackNotAllowed when `token` is not the one
+    given with that prediction.
+    """
+    if not 0 <= label <= 9:
+        raise ValueError(f"label must be a digit 0-9, not {label!r}")
+    prediction = Prediction.objects.only(
+        "id", "predicted_digit", "model_version", "feedback_token_hash", "true_label", "feedback_at"
+    ).get(pk=prediction_id)
+    if not prediction.feedback_token_matches(token):
+        raise FeedbackNotAllowed()
+    prediction.true_label = label
+    prediction.feedback_at = timezone.now()
+    prediction.save(update_fields=["true_label", "feedback_at"])
+    return prediction
 
 
 @dataclass(frozen=True)

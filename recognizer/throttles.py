@@ -16,3 +16,12 @@ class PredictRateThrottle(ScopedRateThrottle):
     def get_rate(self):
         # Read per request rather than once at import (as DRF does), so a changed setting applies.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class FeedbackRateThrottle(PredictRateThrottle):
+    """Feedback answers per client address, counted apart from drawings but at the same rate
+    (DJANGO_PREDICT_THROTTLE_RATE) unless REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] has a "feedback" rate."""
+
+    def get_rate(self):
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        return rates[self.scope] if self.scope in rates else rates["predict"]

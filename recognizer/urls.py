@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/predict", api.PredictView.as_view(), name="api-predict"),
     path("api/predictions", api.PredictionListView.as_view(), name="api-predictions"),
     path("api/predictions/<int:prediction_id>", api.PredictionDetailView.as_view(), name="api-prediction"),
+    path("api/predictions/<int:prediction_id>/feedback", api.FeedbackView.as_view(), name="api-feedback"),
     path("api/model", api.ModelInfoView.as_view(), name="api-model"),
     path("api/health", api.HealthView.as_view(), name="api-health"),
     path("predictions/<int:prediction_id>/drawing.png", views.drawing_png, name="drawing-png"),
