@@ -19,5 +19,6 @@ def get_prediction(*, prediction_id):
 def list_prediction_summaries():
     """All predictions, newest first, with only what a gallery shows (the drawing is fetched by URL)."""
     return Prediction.objects.only(
-        "id", "created_at", "source", "predicted_digit", "probability", "drawing_width", "drawing_height"
+        "id", "created_at", "source", "predicted_digit", "probability", "drawing_width", "drawing_height",
+        "true_label",
     )

@@ -163,6 +163,20 @@ def test_feedback_is_throttled_per_client_apart_from_predictions(client, predict
     predict(1)  # and predictions still have theirs
 
 
+def test_history_marks_confirmed_and_corrected_drawings(client, predict):
+    confirmed, corrected, unanswered = predict(0), predict(1), predict(2)  # a 7, a 2, a 1
+    feedback(client, confirmed["id"], {"label": 7, "feedback_token": confirmed["feedback_token"]})
+    feedback(client, corrected["id"], {"label": 3, "feedback_token": corrected["feedback_token"]})
+
+    page = client.get("/history/").content.decode()
+
+    tiles = page.split('<li class="tile">')[1:]  # newest first
+    assert len(tiles) == 3
+    assert "✓ confirmed" not in tiles[0] and "✗ corrected" not in tiles[0]
+    assert "✗ corrected to 3" in tiles[1] and "✓ confirmed" not in tiles[1]
+    assert "✓ confirmed" in tiles[2] and "✗ corrected" not in tiles[2]
+
+
 def test_the_schema_documents_the_feedback_endpoint(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     operation = schema["paths"]["/api/predictions/{prediction_id}/feedback"]["post"]

@@ -25,12 +25,18 @@
   const probabilityText = document.querySelector("#probability span");
   const modelInput = document.getElementById("model-input");
   const bars = Array.from(document.querySelectorAll("#bars .bar"));
+  const feedback = document.getElementById("feedback");
+  const feedbackYes = document.getElementById("feedback-yes");
+  const feedbackDigits = Array.from(feedback.querySelectorAll(".feedback__digit"));
+  const feedbackStatus = document.getElementById("feedback-status");
 
   const strokes = [];        // each stroke: an array of {x, y} in canvas units
   let activePointer = null;  // the one pointer drawing now (a second finger is ignored)
   let busy = false;          // a prediction request is in flight
   let clears = 0;            // how many times the pad was cleared: an answer for a cleared drawing is dropped
   let scale = 1;             // device pixels per canvas unit
+  let shown = null;          // the prediction on screen: {id, prediction, feedback_token}
+  let feedbackQueue = Promise.resolve();  // answers are sent one after another, so the last one stays
 
   // Canvas size and pixel density -------------------------------------------------------------
 
@@ -123,6 +129,7 @@
 
   function hideResult() {
     result.hidden = true;
+    shown = null;
   }
 
   function clear() {
@@ -151,7 +158,71 @@
     });
     result.hidden = false;
     showStatus(`The model reads a ${body.prediction}.`, "success");
+    shown = body;
+    resetFeedback(body.prediction);
   }
+
+  // Feedback: "Right?" ✓, or "No, it was …" 0-9 -----------------------------------------------------
+
+  function resetFeedback(predicted) {
+    feedbackYes.setAttribute("aria-label", `Yes, it is a ${predicted}`);
+    feedbackDigits.forEach((button) => {
+      button.disabled = Number(button.dataset.label) === predicted;  // "No, it was" the digit read makes no sense
+    });
+    markAnswer(null);
+    feedbackStatus.textContent = "";
+    feedbackStatus.dataset.kind = "";
+  }
+
+  function markAnswer(label) {
+    const confirmed = shown !== null && label === shown.prediction;
+    feedbackYes.setAttribute("aria-pressed", String(confirmed));
+    feedbackDigits.forEach((button) => {
+      button.setAttribute("aria-pressed", String(!confirmed && Number(button.dataset.label) === label));
+    });
+  }
+
+  async function postFeedback(target, label) {
+    const url = feedback.dataset.urlTemplate.replace("/0/", `/${target.id}/`);
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRFToken": canvas.dataset.csrfToken,
+      },
+      body: JSON.stringify({ label: label, feedback_token: target.feedback_token }),
+    });
+    if (!response.ok) throw new Error(`The server answered ${response.status}`);
+    return response.json();
+  }
+
+  function giveFeedback(label) {
+    const target = shown;
+    if (target === null) return;
+    markAnswer(label);
+    feedbackStatus.textContent = "Saving…";
+    feedbackStatus.dataset.kind = "";
+    feedbackQueue = feedbackQueue.then(() => postFeedback(target, label)).then(
+      (body) => {
+        if (shown !== target) return;
+        feedbackStatus.textContent = body.correct ? "Thanks!" : `Thanks! Noted: it was a ${body.true_label}.`;
+        feedbackStatus.dataset.kind = "success";
+      },
+      (error) => {
+        console.error("Feedback failed:", error);
+        if (shown !== target) return;
+        markAnswer(null);
+        feedbackStatus.textContent = "Your answer could not be saved. Please try again.";
+        feedbackStatus.dataset.kind = "error";
+      },
+    );
+  }
+
+  feedbackYes.addEventListener("click", () => shown && giveFeedback(shown.prediction));
+  feedbackDigits.forEach((button) => {
+    button.addEventListener("click", () => giveFeedback(Number(button.dataset.label)));
+  });
 
   function setBusy(isBusy) {
     busy = isBusy;
