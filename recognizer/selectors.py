@@ -1,6 +1,14 @@
-"""Reads: predictions, newest first."""
+"""Reads: predictions, newest first; feedback; the site's statistics."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import TruncDate
 
 from recognizer.models import Prediction
+
+DIGITS = range(10)
 
 
 def list_predictions(*, digit=None):
@@ -22,3 +30,115 @@ def list_prediction_summaries():
         "id", "created_at", "source", "predicted_digit", "probability", "drawing_width", "drawing_height",
         "true_label",
     )
+
+
+# Feedback ------------------------------------------------------------------------------------------
+
+FEEDBACK_STATES = {
+    "none": Q(true_label__isnull=True),
+    "confirmed": Q(true_label=F("predicted_digit")),
+    "corrected": Q(true_label__isnull=False) & ~Q(true_label=F("predicted_digit")),
+}
+
+
+def filter_by_feedback(predictions, state):
+    """`predictions` whose feedback is `state`: "none", "confirmed" or "corrected"."""
+    return predictions.filter(FEEDBACK_STATES[state])
+
+
+# Statistics ----------------------------------------------------------------------------------------
+
+@dataclass
+class ModelVersionSummary:
+    version: str
+    predictions: int
+    first: object  # datetime of its first and last prediction
+    last: object
+
+
+def model_versions():
+    """Each model version that made predictions, with how many and when, most recently used first."""
+    rows = (Prediction.objects.values("model_version")
+            .annotate(predictions=Count("id"), first=Min("created_at"), last=Max("created_at"))
+            .order_by("-last", "model_version"))
+    return [ModelVersionSummary(row["model_version"], row["predictions"], row["first"], row["last"])
+            for row in rows]
+
+
+def predictions_of(model_version=None):
+    predictions = Prediction.objects.all()
+    return predictions if model_version is None else predictions.filter(model_version=model_version)
+
+
+def predictions_per_day(*, model_version=None):
+    """[(date, count)] from the first day with predictions to the last, days without any included
+    as 0. Days are those of the site's time zone (TIME_ZONE)."""
+    counts = dict(predictions_of(model_version).annotate(day=TruncDate("created_at")).values("day")
+                  .annotate(count=Count("id")).order_by("day").values_list("day", "count"))
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    return [(first + timedelta(days=n), counts.get(first + timedelta(days=n), 0))
+            for n in range((last - first).days + 1)]
+
+
+def predictions_per_digit(*, model_version=None):
+    """How many drawings were read as each digit 0-9."""
+    counts = dict(predictions_of(model_version).values("predicted_digit").annotate(count=Count("id"))
+                  .order_by().values_list("predicted_digit", "count"))
+    return [counts.get(digit, 0) for digit in DIGITS]
+
+
+@dataclass
+class FeedbackAccuracy:
+    confirmed: int  # the person said the model was right
+    corrected: int  # the person gave another digit
+    accuracy: float | None  # confirmed / (confirmed + corrected); None without feedback
+
+    @property
+    def with_feedback(self):
+        return self.confirmed + self.corrected
+
+
+def feedback_accuracy(*, model_version=None):
+    counts = predictions_of(model_version).aggregate(
+        confirmed=Count("id", filter=FEEDBACK_STATES["confirmed"]),
+        corrected=Count("id", filter=FEEDBACK_STATES["corrected"]),
+    )
+    total = counts["confirmed"] + counts["corrected"]
+    return FeedbackAccuracy(counts["confirmed"], counts["corrected"],
+                            counts["confirmed"] / total if total else None)
+
+
+def confusion_matrix(*, model_version=None):
+    """10×10 counts of the drawings with feedback: rows the true digit, columns the predicted one."""
+    matrix = [[0] * len(DIGITS) for _ in DIGITS]
+    rows = (predictions_of(model_version).filter(true_label__isnull=False)
+            .values("true_label", "predicted_digit").annotate(count=Count("id")).order_by())
+    for row in rows:
+        matrix[row["true_label"]][row["predicted_digit"]] = row["count"]
+    return matrix
+
+
+@dataclass
+class PredictionStats:
+    model_version: str | None  # None: all versions together
+    total: int
+    per_day: list  # [(date, count)]
+    per_digit: list  # count read as each digit 0-9
+    feedback: FeedbackAccuracy
+    confusion_matrix: list  # rows: true digit, columns: predicted
+
+
+def prediction_stats(*, model_version=None):
+    """Everything the statistics page shows, for one model version or (None) all of them."""
+    per_digit = predictions_per_digit(model_version=model_version)
+    return PredictionStats(
+        model_version=model_version,
+        total=sum(per_digit),
+        per_day=predictions_per_day(model_version=model_version),
+        per_digit=per_digit,
+        feedback=feedback_accuracy(model_version=model_version),
+        confusion_matrix=confusion_matrix(model_version=model_version),
+    )
+

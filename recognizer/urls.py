@@ -7,6 +7,7 @@ app_name = "recognizer"
 urlpatterns = [
     path("", views.index, name="index"),
     path("history/", views.history, name="history"),
+    path("stats/", views.stats, name="stats"),
     path("api/predict", api.PredictView.as_view(), name="api-predict"),
     path("api/predictions", api.PredictionListView.as_view(), name="api-predictions"),
     path("api/predictions/<int:prediction_id>", api.PredictionDetailView.as_view(), name="api-prediction"),

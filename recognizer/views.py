@@ -1,17 +1,19 @@
 """Pages and images."""
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from recognizer import selectors
+from recognizer import charts, selectors
 from recognizer.images import model_input_png
 from recognizer.models import Prediction
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # a stored drawing never changes
 HISTORY_PAGE_SIZE = 24
+STATS_DAYS = 90  # the per-day chart shows the last this many days with predictions
+ALL_VERSIONS = "all"
 
 
 @require_safe
@@ -29,6 +31,48 @@ def history(request):
     for prediction in page:
         prediction.percent = prediction.probability * 100
     return render(request, "recognizer/history.html", {"page": page})
+
+
+@require_safe
+def stats(request):
+    """How the site does in the wild, per model version: predictions per day and per digit, accuracy
+    on the drawings people gave feedback on, and the confusion matrix of predicted against true."""
+    versions = selectors.model_versions()
+    requested = request.GET.get("version")
+    if requested is None:  # the model used most recently
+        version = versions[0].version if versions else None
+    elif requested == ALL_VERSIONS:
+        version = None
+    elif requested in {summary.version for summary in versions}:
+        version = requested
+    else:
+        raise Http404("No predictions were made by this model version.")
+    stats = selectors.prediction_stats(model_version=version)
+    per_day = stats.per_day[-STATS_DAYS:]
+    confusion = stats.confusion_matrix
+    return render(request, "recognizer/stats.html", {
+        "versions": versions,
+        "version": version,
+        "all_versions": ALL_VERSIONS,
+        "stats": stats,
+        "per_day": per_day,
+        "per_day_total": sum(count for _, count in per_day),
+        "days_shown": STATS_DAYS,
+        "day_chart": charts.bar_chart([count for _, count in per_day],
+                                      [day.strftime("%-d %b") for day, _ in per_day]),
+        "digit_chart": charts.bar_chart(stats.per_digit, range(10), width=360),
+        "per_digit": list(enumerate(stats.per_digit)),
+        "accuracy_percent": None if stats.feedback.accuracy is None else stats.feedback.accuracy * 100,
+        "confirmed_share": (stats.feedback.confirmed / stats.feedback.with_feedback * 100
+                            if stats.feedback.with_feedback else 0),
+        "heatmap": charts.confusion_heatmap(confusion),
+        "confusion_rows": [
+            {"digit": digit, "counts": row, "total": sum(row),
+             "accuracy": row[digit] / sum(row) * 100 if sum(row) else None}
+            for digit, row in enumerate(confusion)
+        ],
+        "column_totals": [sum(column) for column in zip(*confusion)],
+    })
 
 
 @require_safe
