@@ -1,7 +1,12 @@
-from django.contrib import admin
+import numpy as np
+from django.contrib import admin, messages
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from recognizer import selectors
+from recognizer.datasets import IMAGES_NAME, LABELS_NAME, mnist_zip
 from recognizer.models import Prediction
 
 
@@ -14,19 +19,34 @@ def image_tag(url, *, size, label):
     )
 
 
+class FeedbackFilter(admin.SimpleListFilter):
+    title = "feedback"
+    parameter_name = "feedback"
+
+    def lookups(self, request, model_admin):
+        return [("none", "No feedback"), ("confirmed", "Confirmed (model right)"),
+                ("corrected", "Corrected (model wrong)")]
+
+    def queryset(self, request, queryset):
+        if self.value() in selectors.FEEDBACK_STATES:
+            return selectors.filter_by_feedback(queryset, self.value())
+        return queryset
+
+
 @admin.register(Prediction)
 class PredictionAdmin(admin.ModelAdmin):
     """Recorded predictions: browsable, read-only; staff with delete permission may delete."""
 
-    list_display = ["id", "drawing_thumbnail", "input_thumbnail", "predicted_digit", "probability_percent",
-                    "model_version", "source", "created_at"]
+    list_display = ["id", "drawing_thumbnail", "input_thumbnail", "predicted_digit", "true_label_mark",
+                    "probability_percent", "model_version", "source", "created_at"]
     list_display_links = ["id", "drawing_thumbnail"]
-    list_filter = ["predicted_digit", "model_version", "source", "created_at"]
+    list_filter = [FeedbackFilter, "predicted_digit", "true_label", "model_version", "source", "created_at"]
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over the whole history on every page
+    actions = ["export_mnist_dataset"]
     fields = ["drawing_large", "input_large", "predicted_digit", "probability_percent", "probability_bars",
-              "model_version", "source", "created_at", "drawing_size"]
+              "true_label", "feedback_at", "model_version", "source", "created_at", "drawing_size"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -48,6 +68,46 @@ class PredictionAdmin(admin.ModelAdmin):
     @admin.display(description="Model input")
     def input_thumbnail(self, prediction):
         return image_tag(reverse("recognizer:input-png", args=[prediction.pk]), size=56, label="28×28 input")
+
+    @admin.display(description="True label", ordering="true_label")
+    def true_label_mark(self, prediction):
+        """The digit the person drew: ✓ when the model read it, ✗ when they corrected it."""
+        state = prediction.feedback_state
+        if state == "none":
+            return "–"
+        mark, colour, title = {"confirmed": ("✓", "#047857", "Confirmed"),
+                               "corrected": ("✗", "#b91c1c", "Corrected")}[state]
+        return format_html('<span title="{}" style="color: {}; font-weight: bold">{} {}</span>',
+                           title, colour, mark, prediction.true_label)
+
+    @admin.action(description="Export selected as an MNIST dataset (zip of IDX files)",
+                  permissions=["view"])
+    def export_mnist_dataset(self, request, queryset):
+        drawings = selectors.labelled_drawings(predictions=queryset)
+        skipped = queryset.count() - len(drawings)
+        if not len(drawings):
+            self.message_user(request, f"None of the {skipped} selected drawings has feedback (a true "
+                                       "label): nothing to export.", messages.WARNING)
+            return None
+        digits = ", ".join(f"{digit}: {count}" for digit, count in
+                           enumerate(np.bincount(drawings.labels, minlength=10)))
+        exported_at = timezone.now()
+        readme = (
+            f"{len(drawings)} drawings from the digit reader, exported {exported_at:%Y-%m-%d %H:%M} UTC.\n"
+            f"MNIST's format: {IMAGES_NAME} holds the 28x28 images the model read (white ink on black, "
+            f"uint8), {LABELS_NAME} the digits people said they drew.\n"
+            f"Drawings per digit: {digits}.\nPrediction ids, in file order: "
+            + " ".join(str(i) for i in drawings.ids) + "\n"
+        )
+        response = HttpResponse(mnist_zip(drawings.images, drawings.labels, readme=readme),
+                                content_type="application/zip")
+        response["Content-Disposition"] = (
+            f'attachment; filename="digit-drawings-mnist-{exported_at:%Y%m%d-%H%M%S}.zip"')
+        message = f"Exported {len(drawings)} drawings with their true labels as an MNIST dataset."
+        if skipped:
+            message += f" Skipped {skipped} without feedback."
+        self.message_user(request, message, messages.SUCCESS if not skipped else messages.WARNING)
+        return response
 
     @admin.display(description="Probability", ordering="probability")
     def probability_percent(self, prediction):

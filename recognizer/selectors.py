@@ -1,12 +1,13 @@
-"""Reads: predictions, newest first; feedback; the site's statistics."""
+"""Reads: predictions, newest first; the drawings people labelled; the site's statistics."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import TruncDate
 
-from recognizer.models import Prediction
+from recognizer.models import MODEL_INPUT_SIZE, Prediction
 
 DIGITS = range(10)
 
@@ -142,3 +143,33 @@ def prediction_stats(*, model_version=None):
         confusion_matrix=confusion_matrix(model_version=model_version),
     )
 
+
+# Labelled drawings, as MNIST arrays ----------------------------------------------------------------
+
+@dataclass
+class LabelledDrawings:
+    """Drawings people labelled, as MNIST arrays: what the model read and the digit they drew."""
+
+    ids: np.ndarray  # (n,) int64, the Prediction ids
+    images: np.ndarray  # (n, 28, 28) uint8, white ink on black: the stored model inputs
+    labels: np.ndarray  # (n,) uint8, the true digits
+    predicted: np.ndarray  # (n,) uint8, what the model that served them read
+
+    def __len__(self):
+        return len(self.ids)
+
+
+def labelled_drawings(*, predictions=None):
+    """The drawings with feedback among `predictions` (a queryset; default all), in id order."""
+    predictions = Prediction.objects.all() if predictions is None else predictions
+    rows = (predictions.filter(true_label__isnull=False).order_by("id")
+            .values_list("id", "model_input", "true_label", "predicted_digit"))
+    ids, inputs, labels, predicted = [], [], [], []
+    for prediction_id, model_input, label, digit in rows.iterator(chunk_size=2000):
+        ids.append(prediction_id)
+        inputs.append(bytes(model_input))
+        labels.append(label)
+        predicted.append(digit)
+    images = np.frombuffer(b"".join(inputs), dtype=np.uint8).reshape(-1, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE)
+    return LabelledDrawings(ids=np.asarray(ids, dtype=np.int64), images=images,
+                            labels=np.asarray(labels, dtype=np.uint8), predicted=np.asarray(predicted, dtype=np.uint8))
