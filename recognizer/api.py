@@ -58,7 +58,7 @@ class FeedbackView(APIView):
         responses={
             200: FeedbackSerializer,
             400: OpenApiResponse(ERROR_RESPONSE, description="label is not a whole number 0-9"),
-            403: OpenApiResponse(ERROR_RESPONSE, description="feedback_token missing or not this prediction's"),
+            403: OpenApiResponse(ERROR_RESPONSE, description="no feedback_token, or not this prediction's"),
             404: OpenApiResponse(ERROR_RESPONSE, description="no prediction has this id"),
             429: OpenApiResponse(ERROR_RESPONSE, description="too many requests from this client"),
         },

@@ -172,4 +172,5 @@ def labelled_drawings(*, predictions=None):
         predicted.append(digit)
     images = np.frombuffer(b"".join(inputs), dtype=np.uint8).reshape(-1, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE)
     return LabelledDrawings(ids=np.asarray(ids, dtype=np.int64), images=images,
-                            labels=np.asarray(labels, dtype=np.uint8), predicted=np.asarray(predicted, dtype=np.uint8))
+                            labels=np.asarray(labels, dtype=np.uint8),
+                            predicted=np.asarray(predicted, dtype=np.uint8))

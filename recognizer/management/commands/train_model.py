@@ -3,11 +3,17 @@
 TensorFlow is imported here, inside the command, and never by the web process.
 """
 
+import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recognizer import selectors
+from training import feedback as feedback_training
 from training.data import DatasetError, load_mnist
 from training.metrics import evaluate_predictions, format_evaluation
 
@@ -27,11 +33,18 @@ class Command(BaseCommand):
                             help="where to write the model (default: ml_models/)")
         parser.add_argument("--limit", type=int, help="train on the first N training images only")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+        parser.add_argument("--include-feedback", action="store_true",
+                            help="also train on the drawings people labelled on the site, holding "
+                                 f"{feedback_training.HELD_OUT_SHARE:.0%} of them out to measure the served "
+                                 "model and the new one; the new model is written only if it reads the "
+                                 "MNIST test set at least as well as the served one")
 
     def handle(self, *args, **options):
         for name in ("epochs", "batch_size", "limit"):
             if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
+
+        labelled = self.labelled_drawings() if options["include_feedback"] else None
 
         from training.export import export_model
         from training.train import RECIPES, predict_probabilities, train
@@ -52,6 +65,14 @@ class Command(BaseCommand):
             f"seed {options['seed']}."
         )
 
+        feedback = None
+        if labelled is not None:
+            feedback = self.prepare_feedback(labelled, mnist, mnist_count=len(x_train), seed=options["seed"])
+            x_train, y_train = feedback_training.mix_in_feedback(
+                x_train, y_train, feedback["split"].train_images, feedback["split"].train_labels,
+                repeats=feedback["repeats"],
+            )
+
         # 2-3. Model and fit
         model, seconds = train(x_train, y_train, recipe=recipe, epochs=epochs, batch_size=batch_size,
                                seed=options["seed"], write=self.stdout.write)
@@ -63,20 +84,126 @@ class Command(BaseCommand):
         self.stdout.write(format_evaluation(evaluation, title="Test accuracy"))
 
         # 5. Export
-        metadata = export_model(model, output_dir=options["output_dir"], metadata={
+        metadata = {
             "recipe": recipe.name,
             "epochs": epochs,
             "batch_size": batch_size,
             "seed": options["seed"],
-            "training_images": len(x_train),
+            "training_images": len(x_train) - (feedback["repeated"] if feedback else 0),
             "parameters": model.count_params(),
             "test_accuracy": evaluation.accuracy,
             "per_digit_accuracy": evaluation.per_digit_accuracy,
             "confusion_matrix": evaluation.confusion_matrix,
             "training_seconds": round(seconds, 1),
             "dataset": {"source": mnist.source, "sha256": mnist.checksums},
-        })
+        }
+        if feedback is None:
+            metadata = export_model(model, output_dir=options["output_dir"], metadata=metadata)
+        else:
+            metadata = self.export_if_not_worse(model, metadata, feedback, mnist, options["output_dir"])
         self.stdout.write(self.style.SUCCESS(
             f"Wrote model {metadata['model_version']} to {options['output_dir']} "
             f"(digit_cnn.keras, digit_cnn.tflite, digit_cnn.json)."
         ))
+
+    # --include-feedback ------------------------------------------------------------------------------
+
+    def labelled_drawings(self):
+        """The drawings with feedback, checking first that there are some and a served model to beat."""
+        if not Path(settings.MODEL_PATH).is_file():
+            raise CommandError(f"--include-feedback compares the new model with the served one, but there "
+                               f"is no model at {settings.MODEL_PATH}: train one without --include-feedback "
+                               "first.")
+        labelled = selectors.labelled_drawings()
+        if not len(labelled):
+            raise CommandError("--include-feedback: no drawing has feedback yet (nobody has said which digit "
+                               "they drew), so there is nothing to add. Train without --include-feedback.")
+        return labelled
+
+    def prepare_feedback(self, labelled, mnist, *, mnist_count, seed):
+        """Split the labelled drawings, decide their weight, and measure the served model on them."""
+        model_path = Path(settings.MODEL_PATH)
+        split = feedback_training.split_feedback(labelled.ids, labelled.images, labelled.labels, seed=seed)
+        repeats = feedback_training.oversampling_repeats(mnist_count, len(split.train_ids))
+        repeated = repeats * len(split.train_ids)
+        corrected = int((labelled.labels != labelled.predicted).sum())
+        self.stdout.write(
+            f"Feedback: {len(labelled):,} labelled drawings ({corrected:,} corrected, "
+            f"{len(labelled) - corrected:,} confirmed). Holding out {len(split.held_out_ids):,} to measure; "
+            f"training on {len(split.train_ids):,}, each repeated {repeats}× "
+            f"({repeated:,} images, {repeated / (mnist_count + repeated):.1%} of training) so they weigh "
+            f"beside MNIST's {mnist_count:,}."
+        )
+        before = self.measure_tflite(model_path, mnist, split)
+        self.stdout.write(f"Served model {before['model_version']} (before): MNIST test "
+                          f"{before['mnist_test_accuracy']:.2%}, held-out feedback "
+                          f"{before['held_out_accuracy']:.2%}.")
+        return {"split": split, "repeats": repeats, "repeated": repeated, "before": before,
+                "drawings": len(labelled), "corrected": corrected}
+
+    def measure_tflite(self, model_path, mnist, split):
+        """Accuracy of a .tflite, run by LiteRT as the site runs it, on MNIST test and held-out feedback."""
+        from training.export import model_version_of
+
+        def accuracy(images, labels):
+            predicted = feedback_training.tflite_probabilities(model_path, images).argmax(axis=1)
+            return evaluate_predictions(labels, predicted)
+
+        held_out = accuracy(split.held_out_images, split.held_out_labels)
+        return {
+            "model_version": model_version_of(Path(model_path).read_bytes()),
+            "mnist_test_accuracy": accuracy(mnist.x_test, mnist.y_test).accuracy,
+            "held_out_accuracy": held_out.accuracy,
+            "held_out_confusion_matrix": held_out.confusion_matrix,
+        }
+
+    def export_if_not_worse(self, model, metadata, feedback, mnist, output_dir):
+        """Export into a staging folder, measure the .tflite there as the served one was measured, and
+        move it into `output_dir` only if it reads MNIST's test set at least as well."""
+        from training.export import MODEL_NAME, export_model
+
+        output_dir = Path(output_dir)
+        created_output_dir = not output_dir.exists()
+        output_dir.mkdir(parents=True, exist_ok=True)
+        candidate = Path(tempfile.mkdtemp(prefix=f".{MODEL_NAME}-candidate-", dir=output_dir))
+        try:
+            metadata = export_model(model, output_dir=candidate, metadata=metadata)
+            split, before = feedback["split"], feedback["before"]
+            after = self.measure_tflite(candidate / f"{MODEL_NAME}.tflite", mnist, split)
+            self.report_before_after(before, after, held_out=len(split.held_out_ids),
+                                     tested=len(mnist.y_test))
+            if after["mnist_test_accuracy"] < before["mnist_test_accuracy"]:
+                raise CommandError(
+                    f"Not written: the new model reads {after['mnist_test_accuracy']:.2%} of the MNIST test "
+                    f"set, below the served model's {before['mnist_test_accuracy']:.2%}. {output_dir} is "
+                    "unchanged; train longer (--epochs) or on all of MNIST (no --limit)."
+                )
+            metadata["feedback"] = {
+                "drawings": feedback["drawings"],
+                "corrected": feedback["corrected"],
+                "trained_on": len(split.train_ids),
+                "repeats": feedback["repeats"],
+                "held_out": len(split.held_out_ids),
+                "held_out_share": feedback_training.HELD_OUT_SHARE,  # by a hash of (seed, id)
+                "before": before,
+                "after": {key: value for key, value in after.items() if key != "model_version"},
+            }
+            (candidate / f"{MODEL_NAME}.json").write_text(json.dumps(metadata, indent=2) + "\n")
+            for suffix in (".keras", ".tflite", ".json"):  # the .json last, as export_model does
+                os.replace(candidate / f"{MODEL_NAME}{suffix}", output_dir / f"{MODEL_NAME}{suffix}")
+        finally:
+            shutil.rmtree(candidate, ignore_errors=True)
+            if created_output_dir and not any(output_dir.iterdir()):
+                output_dir.rmdir()
+        return metadata
+
+    def report_before_after(self, before, after, *, held_out, tested):
+        rows = [
+            (f"MNIST test ({tested:,})", "mnist_test_accuracy"),
+            (f"held-out feedback ({held_out:,})", "held_out_accuracy"),
+        ]
+        width = max(len(label) for label, _ in rows)
+        self.stdout.write(f"{'accuracy':<{width}}  {'before':>8}  {'after':>8}  {'change':>8}")
+        for label, key in rows:
+            change = (after[key] - before[key]) * 100
+            self.stdout.write(f"{label:<{width}}  {before[key]:>8.2%}  {after[key]:>8.2%}  {change:>+7.2f}pp")
