@@ -37,10 +37,13 @@ def exercise(server, bodies_path, first_body, *, seconds, expected_status):
     result = {"first_answer_seconds": server.wait_for_answer(first_body, expected_status=expected_status)}
     warmup = load(server, bodies_path, concurrency=4, seconds=WARMUP_SECONDS, expected_status=expected_status)
     result["memory_after_warmup"] = server.memory()
-    result["levels"] = [
-        load(server, bodies_path, concurrency=concurrency, seconds=seconds, expected_status=expected_status)
-        for concurrency in CONCURRENCY
-    ]
+    result["levels"] = []
+    for concurrency in CONCURRENCY:
+        cpu_before = server.workers_cpu_seconds()
+        level = load(server, bodies_path, concurrency=concurrency, seconds=seconds, expected_status=expected_status)
+        # The workers' own CPU time per answer: what a request costs, however busy the machine is.
+        level["server_cpu_ms_per_request"] = 1000 * (server.workers_cpu_seconds() - cpu_before) / max(level["count"], 1)
+        result["levels"].append(level)
     result["memory_after_load"] = server.memory()
     result["answered"] = 1 + warmup["count"] + sum(level["count"] for level in result["levels"])
     result["errors"] = warmup["errors"] + sum(level["errors"] for level in result["levels"])

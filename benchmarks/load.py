@@ -77,12 +77,12 @@ def run_load(*, host, port, path, bodies, concurrency, seconds, expected_status=
     ]
     for client in clients:
         client.start()
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     deadline[0] = began + seconds
     start.set()
     for client in clients:
         client.join()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     latencies = [value for client in clients for value in client.seconds]
     errors = sum((client.errors for client in clients), Counter())
     answered = len(latencies)
@@ -94,6 +94,7 @@ def run_load(*, host, port, path, bodies, concurrency, seconds, expected_status=
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
         "correct": sum(client.correct for client in clients) / answered if answered else None,
+        "client_cpu_ms_per_request": 1000 * cpu / max(answered, 1),
     }
 
 

@@ -69,9 +69,11 @@ def render(results):
             for row in results["http"].get(server, {}).get("levels", []):
                 rows.append((name if row["concurrency"] == 1 else "", row["concurrency"], ms(row["p50_ms"]),
                              ms(row["p99_ms"]), f"{row['requests_per_second']:.0f}", row["count"], row["errors"],
-                             "—" if row["correct"] is None else f"{row['correct']:.0%}"))
+                             "—" if row["correct"] is None else f"{row['correct']:.0%}",
+                             ms(row["server_cpu_ms_per_request"]), ms(row["client_cpu_ms_per_request"])))
         parts.append(table(("POST /api/predict, 2 workers", "clients", "p50 ms", "p99 ms", "req/s", "answers",
-                            "errors", "correct"), rows))
+                            "errors", "correct", "server CPU ms", "client CPU ms"), rows)
+                     + "\n(CPU ms: CPU time per answer, of the 2 workers together and of the load generator)")
         rows = []
         for server, name in names.items():
             if server in results["http"]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from benchmarks.environment import PYTHON, ROOT
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -38,6 +39,12 @@ def resident_mb(pid):
     """Resident memory of a process, in MB (VmRSS: its pages in RAM, shared ones included)."""
     pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
     return pages * PAGE_SIZE / 2**20
+
+
+def cpu_seconds(pid):
+    """CPU time a process has used so far, user and system (in clock ticks of 10 ms)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 class GunicornServer:
@@ -82,6 +89,9 @@ class GunicornServer:
 
     def worker_pids(self):
         return children_of(self.process.pid)
+
+    def workers_cpu_seconds(self):
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
 
     def memory(self):
         workers = self.worker_pids()
