@@ -6,6 +6,7 @@ from dataclasses import dataclass
 PLOT_LEFT = 40  # room for the y-axis labels
 PLOT_TOP = 10
 PLOT_BOTTOM = 24  # room for the x-axis labels
+MAX_BAR_WIDTH = 36
 
 
 def nice_ceiling(value):
@@ -61,12 +62,13 @@ def bar_chart(values, labels, *, width=560, height=200, max_axis_labels=12):
     baseline = PLOT_TOP + plot_height
     every = max(1, math.ceil(len(values) / max_axis_labels))
     bars = []
+    bar_width = min(max(slot * 0.7, 1), MAX_BAR_WIDTH)  # a few days' bars stay bars, not slabs
     for index, (value, label) in enumerate(zip(values, labels)):
         bar_height = plot_height * value / top
         bars.append(Bar(
-            x=round(PLOT_LEFT + index * slot + slot * 0.15, 2),
+            x=round(PLOT_LEFT + index * slot + (slot - bar_width) / 2, 2),
             y=round(baseline - bar_height, 2),
-            width=round(max(slot * 0.7, 1), 2),
+            width=round(bar_width, 2),
             height=round(bar_height, 2),
             label=str(label),
             value=value,
