@@ -1,5 +1,7 @@
 """Serializers: validate what clients send, shape what the API answers."""
 
+import copy
+
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -57,7 +59,22 @@ class PredictRequestSerializer(serializers.Serializer):
                                      help_text="Who is asking: the drawing page or an API client.")
 
 
-class PredictionSerializer(serializers.ModelSerializer):
+class FieldsFromModelOnce:
+    """For a ModelSerializer: work its fields out from the model once per class, not for every object.
+
+    ModelSerializer rebuilds them from the model each time it serializes (a tenth of POST /api/predict);
+    they never change, so each instance gets fresh copies of the ones built first, as DRF itself copies
+    declared fields.
+    """
+
+    def get_fields(self):
+        serializer_class = type(self)
+        if "_fields_from_model" not in serializer_class.__dict__:
+            serializer_class._fields_from_model = super().get_fields()
+        return copy.deepcopy(serializer_class._fields_from_model)
+
+
+class PredictionSerializer(FieldsFromModelOnce, serializers.ModelSerializer):
     prediction = serializers.IntegerField(source="predicted_digit", help_text="The digit read, 0-9.")
     probabilities = serializers.ListField(child=serializers.FloatField(), min_length=10, max_length=10,
                                           help_text="The probability of each digit 0-9.")
