@@ -21,7 +21,7 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
-    """Load the model in each worker before its first request (an interpreter is never shared across a fork)."""
+    """Load the model in each worker before its first request (no interpreter is shared across a fork)."""
     from recognizer.inference import ModelUnavailable, get_classifier
 
     try:

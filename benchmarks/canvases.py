@@ -29,10 +29,12 @@ def canvas_png(digit, rng, background):
 
 
 def canvas_pngs(digits, *, seed=0):
-    """Each digit drawn once at a random size, place and pen width, on white, black and transparent in turn."""
+    """Each digit drawn once, at a random size, place and pen width, on white, black and transparent."""
     rng = np.random.default_rng(seed)
     backgrounds = list(BACKGROUNDS)
-    return [canvas_png(digit, rng, backgrounds[index % len(backgrounds)]) for index, digit in enumerate(digits)]
+    return [
+        canvas_png(digit, rng, backgrounds[index % len(backgrounds)]) for index, digit in enumerate(digits)
+    ]
 
 
 def data_url(png):

@@ -26,8 +26,21 @@ def write_bodies(path, bodies, labels):
 
 
 def load(server, bodies_path, *, concurrency, seconds, expected_status):
-    command = [PYTHON, "-m", "benchmarks.load", "--port", str(server.port), "--concurrency", str(concurrency),
-               "--seconds", str(seconds), "--bodies", str(bodies_path), "--expect", str(expected_status)]
+    command = [
+        PYTHON,
+        "-m",
+        "benchmarks.load",
+        "--port",
+        str(server.port),
+        "--concurrency",
+        str(concurrency),
+        "--seconds",
+        str(seconds),
+        "--bodies",
+        str(bodies_path),
+        "--expect",
+        str(expected_status),
+    ]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
@@ -40,9 +53,13 @@ def exercise(server, bodies_path, first_body, *, seconds, expected_status):
     result["levels"] = []
     for concurrency in CONCURRENCY:
         cpu_before = server.workers_cpu_seconds()
-        level = load(server, bodies_path, concurrency=concurrency, seconds=seconds, expected_status=expected_status)
+        level = load(
+            server, bodies_path, concurrency=concurrency, seconds=seconds, expected_status=expected_status
+        )
         # The workers' own CPU time per answer: what a request costs, however busy the machine is.
-        level["server_cpu_ms_per_request"] = 1000 * (server.workers_cpu_seconds() - cpu_before) / max(level["count"], 1)
+        level["server_cpu_ms_per_request"] = (
+            1000 * (server.workers_cpu_seconds() - cpu_before) / max(level["count"], 1)
+        )
         result["levels"].append(level)
     result["memory_after_load"] = server.memory()
     result["answered"] = 1 + warmup["count"] + sum(level["count"] for level in result["levels"])
@@ -51,8 +68,9 @@ def exercise(server, bodies_path, first_body, *, seconds, expected_status):
 
 
 def migrate(environment):
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
-                   env=environment, check=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=environment, check=True
+    )
 
 
 def stored_predictions(database_path):
@@ -80,8 +98,12 @@ def measure_seed(bodies, labels, *, seconds, workdir, log_dir):
     write_bodies(bodies_path, bodies, labels)
     empty_config = Path(workdir) / "seed.gunicorn.conf.py"  # not the site's gunicorn.conf.py
     empty_config.write_text("")
-    server = GunicornServer("benchmarks.seed_server:app", environment={"TF_CPP_MIN_LOG_LEVEL": "2"},
-                            log_path=Path(log_dir) / "seed.log", extra_args=["--config", str(empty_config)])
+    server = GunicornServer(
+        "benchmarks.seed_server:app",
+        environment={"TF_CPP_MIN_LOG_LEVEL": "2"},
+        log_path=Path(log_dir) / "seed.log",
+        extra_args=["--config", str(empty_config)],
+    )
     with server:
         return exercise(server, bodies_path, bodies[0], seconds=seconds, expected_status=200)
 

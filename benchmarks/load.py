@@ -71,8 +71,15 @@ def run_load(*, host, port, path, bodies, concurrency, seconds, expected_status=
     start, deadline = threading.Event(), [float("inf")]
     clients = [
         # Each thread starts at a different body, so concurrent requests carry different drawings.
-        Client(host=host, port=port, path=path, start=start, deadline=deadline, expected_status=expected_status,
-               bodies=itertools.islice(itertools.cycle(bodies), index * len(bodies) // concurrency, None))
+        Client(
+            host=host,
+            port=port,
+            path=path,
+            start=start,
+            deadline=deadline,
+            expected_status=expected_status,
+            bodies=itertools.islice(itertools.cycle(bodies), index * len(bodies) // concurrency, None),
+        )
         for index in range(concurrency)
     ]
     for client in clients:
@@ -106,10 +113,17 @@ def main():
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--expect", type=int, default=201, help="the status code of a successful answer")
-    parser.add_argument("--bodies", required=True, help="JSON lines of {\"body\": ..., \"label\": ...}")
+    parser.add_argument("--bodies", required=True, help='JSON lines of {"body": ..., "label": ...}')
     args = parser.parse_args()
-    result = run_load(host=args.host, port=args.port, path=args.path, bodies=read_bodies(args.bodies),
-                      concurrency=args.concurrency, seconds=args.seconds, expected_status=args.expect)
+    result = run_load(
+        host=args.host,
+        port=args.port,
+        path=args.path,
+        bodies=read_bodies(args.bodies),
+        concurrency=args.concurrency,
+        seconds=args.seconds,
+        expected_status=args.expect,
+    )
     print(json.dumps(result))
 
 

@@ -40,13 +40,22 @@ def keras_latency(count):
     predict_seconds = time_each(lambda x: model.predict(x, verbose=0), batches)
     call_seconds = time_each(lambda x: model(x, training=False), batches)
     digits = [int(np.argmax(model(x, training=False))) for x in batches]
-    return {"keras_predict": latency_summary(predict_seconds), "keras_call": latency_summary(call_seconds)}, digits
+    return {
+        "keras_predict": latency_summary(predict_seconds),
+        "keras_call": latency_summary(call_seconds),
+    }, digits
 
 
 def keras_latency_in_child(count):
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    completed = subprocess.run([PYTHON, "-m", "benchmarks.model_latency", "--keras", str(count)],
-                               cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [PYTHON, "-m", "benchmarks.model_latency", "--keras", str(count)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 

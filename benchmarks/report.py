@@ -2,7 +2,12 @@
 
 
 def ms(value):
-    return "—" if value is None else f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:.0f}"
+    """Milliseconds with three significant digits or so."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{value:.3f}"
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
 
 def table(header, rows):
@@ -10,7 +15,9 @@ def table(header, rows):
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = []
     for row in [header, *rows]:
-        cells = [str(cell).ljust(widths[0]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(row)]
+        cells = [
+            str(cell).ljust(widths[0]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(row)
+        ]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
@@ -34,7 +41,10 @@ def targets(results):
         p50 = level(results, "site", 1)["p50_ms"]
         checks.append(("POST /api/predict p50, 1 client", f"{ms(p50)} ms", "≤ 5 ms", p50 <= 5))
         if "seed" in results["http"]:
-            ratio = level(results, "site", 4)["requests_per_second"] / level(results, "seed", 4)["requests_per_second"]
+            ratio = (
+                level(results, "site", 4)["requests_per_second"]
+                / level(results, "seed", 4)["requests_per_second"]
+            )
             checks.append(("throughput at 4 clients vs seed-style", f"{ratio:.1f}×", "≥ 10×", ratio >= 10))
         rss = max(site["memory_after_load"]["worker_rss_mb"])
         checks.append(("worker resident memory (largest)", f"{rss:.0f} MB", "≤ 150 MB", rss <= 150))
@@ -47,47 +57,97 @@ def targets(results):
 
 def render(results):
     machine = results["machine"]
-    parts = [f"{machine['cpus']} CPUs ({machine['cpu_model']}), load average {machine['load_average_before']} "
-             f"before / {machine['load_average_after']} after; model {machine['model_version']}"]
+    parts = [
+        f"{machine['cpus']} CPUs ({machine['cpu_model']}), load average {machine['load_average_before']} "
+        f"before / {machine['load_average_after']} after; model {machine['model_version']}"
+    ]
     if "model" in results:
         model = results["model"]
-        rows = [(name, ms(model[key]["p50_ms"]), ms(model[key]["p99_ms"]), model[key]["count"])
-                for name, key in (("LiteRT (what the site runs)", "litert"), ("Keras model(x)", "keras_call"),
-                                  ("Keras model.predict", "keras_predict"))]
-        parts.append(table(("Model, one digit (batch 1)", "p50 ms", "p99 ms", "n"), rows)
-                     + f"\n(LiteRT and Keras agree on {model['agreement']:.1%} of these digits)")
+        rows = [
+            (name, ms(model[key]["p50_ms"]), ms(model[key]["p99_ms"]), model[key]["count"])
+            for name, key in (
+                ("LiteRT (what the site runs)", "litert"),
+                ("Keras model(x)", "keras_call"),
+                ("Keras model.predict", "keras_predict"),
+            )
+        ]
+        parts.append(
+            table(("Model, one digit (batch 1)", "p50 ms", "p99 ms", "n"), rows)
+            + f"\n(LiteRT and Keras agree on {model['agreement']:.1%} of these digits)"
+        )
     if "preprocessing" in results:
         pre = results["preprocessing"]
-        rows = [(name, ms(pre[key]["p50_ms"]), ms(pre[key]["p99_ms"]), pre[key]["count"])
-                for name, key in (("decode (base64 + PNG)", "decode"), ("normalise (find ink → 28×28)", "normalise"),
-                                  ("decode + normalise", "decode_and_normalise"))]
+        rows = [
+            (name, ms(pre[key]["p50_ms"]), ms(pre[key]["p99_ms"]), pre[key]["count"])
+            for name, key in (
+                ("decode (base64 + PNG)", "decode"),
+                ("normalise (find ink → 28×28)", "normalise"),
+                ("decode + normalise", "decode_and_normalise"),
+            )
+        ]
         parts.append(table(("Preprocessing, 280×280 canvas PNG", "p50 ms", "p99 ms", "n"), rows))
     if "http" in results:
         names = {"site": "site: gunicorn digitsite.wsgi", "seed": "seed-style: Flask + model.predict"}
         rows = []
         for server, name in names.items():
             for row in results["http"].get(server, {}).get("levels", []):
-                rows.append((name if row["concurrency"] == 1 else "", row["concurrency"], ms(row["p50_ms"]),
-                             ms(row["p99_ms"]), f"{row['requests_per_second']:.0f}", row["count"], row["errors"],
-                             "—" if row["correct"] is None else f"{row['correct']:.0%}",
-                             ms(row["server_cpu_ms_per_request"]), ms(row["client_cpu_ms_per_request"])))
-        parts.append(table(("POST /api/predict, 2 workers", "clients", "p50 ms", "p99 ms", "req/s", "answers",
-                            "errors", "correct", "server CPU ms", "client CPU ms"), rows)
-                     + "\n(CPU ms: CPU time per answer, of the 2 workers together and of the load generator)")
+                rows.append(
+                    (
+                        name if row["concurrency"] == 1 else "",
+                        row["concurrency"],
+                        ms(row["p50_ms"]),
+                        ms(row["p99_ms"]),
+                        f"{row['requests_per_second']:.0f}",
+                        row["count"],
+                        row["errors"],
+                        "—" if row["correct"] is None else f"{row['correct']:.0%}",
+                        ms(row["server_cpu_ms_per_request"]),
+                        ms(row["client_cpu_ms_per_request"]),
+                    )
+                )
+        parts.append(
+            table(
+                (
+                    "POST /api/predict, 2 workers",
+                    "clients",
+                    "p50 ms",
+                    "p99 ms",
+                    "req/s",
+                    "answers",
+                    "errors",
+                    "correct",
+                    "server CPU ms",
+                    "client CPU ms",
+                ),
+                rows,
+            )
+            + "\n(CPU ms: CPU time per answer, of the 2 workers together and of the load generator)"
+        )
         rows = []
         for server, name in names.items():
             if server in results["http"]:
                 data = results["http"][server]
                 rss = data["memory_after_load"]["worker_rss_mb"]
-                rows.append((name, f"{data['first_answer_seconds']:.2f}",
-                             " / ".join(f"{value:.0f}" for value in data["memory_after_warmup"]["worker_rss_mb"]),
-                             " / ".join(f"{value:.0f}" for value in rss)))
+                rows.append(
+                    (
+                        name,
+                        f"{data['first_answer_seconds']:.2f}",
+                        " / ".join(f"{value:.0f}" for value in data["memory_after_warmup"]["worker_rss_mb"]),
+                        " / ".join(f"{value:.0f}" for value in rss),
+                    )
+                )
         parts.append(table(("Footprint", "first answer s", "worker RSS MB, warm", "after load"), rows))
         site = results["http"]["site"]
-        parts.append(f"Stored {site['stored']} predictions for {site['answered']} answers "
-                     f"({'every one' if site['stored'] == site['answered'] else 'MISMATCH'}).")
+        parts.append(
+            f"Stored {site['stored']} predictions for {site['answered']} answers "
+            f"({'every one' if site['stored'] == site['answered'] else 'MISMATCH'})."
+        )
     checks = targets(results)
     if checks:
-        parts.append(table(("Target", "measured", "target", "met"),
-                           [(what, measured, target, "yes" if met else "NO") for what, measured, target, met in checks]))
+        parts.append(
+            table(
+                ("Target", "measured", "target", "met"),
+                [(what, measured, target, "yes" if met else "NO") for what, measured, target, met in checks],
+            )
+        )
     return "\n\n".join(parts)

@@ -23,7 +23,6 @@ from benchmarks.preprocessing_latency import measure_preprocessing
 from benchmarks.report import render, targets
 from recognizer.inference import DigitClassifier
 
-
 SECTIONS = ("model", "preprocessing", "http")
 
 
@@ -40,8 +39,9 @@ def load_average():
 
 def git_commit():
     try:
-        described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                                   text=True, check=True)
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return described.stdout.strip()
@@ -56,16 +56,24 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=10.0, help="load time per concurrency level")
     parser.add_argument("--digits", type=int, default=300, help="MNIST test digits drawn as request bodies")
     parser.add_argument("--no-seed", action="store_true", help="skip the seed-style baseline server")
-    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only this section (repeatable)")
+    parser.add_argument(
+        "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "bench-results" / "latest.json")
     args = parser.parse_args(argv)
     args.output.parent.mkdir(parents=True, exist_ok=True)
 
-    results = {"machine": {
-        "cpus": os.cpu_count(), "cpu_model": cpu_model(), "load_average_before": load_average(),
-        "python": platform.python_version(), "model_version": DigitClassifier(served_model_path()).version,
-        "commit": git_commit(), "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-    }}
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "load_average_before": load_average(),
+            "python": platform.python_version(),
+            "model_version": DigitClassifier(served_model_path()).version,
+            "commit": git_commit(),
+            "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        }
+    }
     step(f"Drawing {args.digits} MNIST test digits as 280×280 canvas PNGs")
     digits, labels = mnist_test_digits(args.digits)
     pngs = canvas_pngs(digits)
@@ -77,12 +85,22 @@ def main(argv=None):
         step("Preprocessing")
         results["preprocessing"] = measure_preprocessing(pngs * 3)
     if "http" in sections:
-        step(f"HTTP: gunicorn, {args.seconds:g} s per concurrency level" + ("" if args.no_seed else ", then the seed"))
-        results["http"] = measure_http([request_body(png) for png in pngs], labels, seconds=args.seconds,
-                                       log_dir=args.output.parent, seed=not args.no_seed)
+        step(
+            f"HTTP: gunicorn, {args.seconds:g} s per concurrency level"
+            + ("" if args.no_seed else ", then the seed")
+        )
+        results["http"] = measure_http(
+            [request_body(png) for png in pngs],
+            labels,
+            seconds=args.seconds,
+            log_dir=args.output.parent,
+            seed=not args.no_seed,
+        )
     results["machine"]["load_average_after"] = load_average()
-    results["targets"] = [{"what": what, "measured": measured, "target": target, "met": met}
-                          for what, measured, target, met in targets(results)]
+    results["targets"] = [
+        {"what": what, "measured": measured, "target": target, "met": met}
+        for what, measured, target, met in targets(results)
+    ]
 
     text = render(results)
     args.output.write_text(json.dumps(results, indent=2) + "\n")

@@ -29,5 +29,8 @@ def predict():
         pixels = 1.0 - pixels
     probabilities = model.predict(pixels.reshape(1, 28, 28, 1), verbose=0)[0]
     digit = int(np.argmax(probabilities))
-    return jsonify(prediction=digit, probability=float(probabilities[digit]),
-                   probabilities=[float(p) for p in probabilities])
+    return jsonify(
+        prediction=digit,
+        probability=float(probabilities[digit]),
+        probabilities=[float(p) for p in probabilities],
+    )

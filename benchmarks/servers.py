@@ -59,12 +59,25 @@ class GunicornServer:
 
     def start(self):
         gunicorn = str(Path(PYTHON).with_name("gunicorn"))
-        command = [gunicorn, self.app, "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-                   "--no-control-socket",  # gunicorn 25+ shares one per user: leave it to real servers
-                   *self.extra_args]
+        command = [
+            gunicorn,
+            self.app,
+            "--workers",
+            str(self.workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",  # gunicorn 25+ shares one per user: leave it to real servers
+            *self.extra_args,
+        ]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.environment, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.started_at = time.perf_counter()
 
     def wait_for_answer(self, body, *, path="/api/predict", expected_status=201, timeout=120):
@@ -83,7 +96,9 @@ class GunicornServer:
                 time.sleep(0.01)
                 continue
             if response.status != expected_status:
-                raise RuntimeError(f"first answer was {response.status}: {content[:500]!r}; see {self.log_path}")
+                raise RuntimeError(
+                    f"first answer was {response.status}: {content[:500]!r}; see {self.log_path}"
+                )
             return time.perf_counter() - self.started_at
         raise RuntimeError(f"no answer within {timeout} s; see {self.log_path}")
 
