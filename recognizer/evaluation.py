@@ -1,6 +1,8 @@
 """Accuracy through the serving path: encoded image → preprocessing → LiteRT, as a request runs it."""
 
 import io
+import multiprocessing
+import os
 
 import numpy as np
 from PIL import Image
@@ -45,7 +47,20 @@ def mnist_pngs(images):
     return (mnist_png(digit) for digit in images)
 
 
-def canvas_pngs(images, *, seed, backgrounds=tuple(BACKGROUNDS)):
-    """Each digit drawn once, on the backgrounds in turn, at random sizes, places and pen widths."""
-    rng = np.random.default_rng(seed)
-    return (canvas_png(digit, rng, backgrounds[index % len(backgrounds)]) for index, digit in enumerate(images))
+def canvas_png_of(job):
+    """One digit of a canvas set: its own random generator, so the set is the same however it's split."""
+    index, digit, seed, background = job
+    return canvas_png(digit, np.random.default_rng([seed, index]), background)
+
+
+def canvas_pngs(images, *, seed, backgrounds=tuple(BACKGROUNDS), parallel_from=500):
+    """Each digit drawn once, on the backgrounds in turn, at random sizes, places and pen widths.
+
+    Drawing is the slow part (thinning, tracing, rendering), so large sets are drawn by one worker
+    process per core."""
+    jobs = ((index, digit, seed, backgrounds[index % len(backgrounds)]) for index, digit in enumerate(images))
+    if len(images) < parallel_from or (os.cpu_count() or 1) == 1:
+        yield from map(canvas_png_of, jobs)
+        return
+    with multiprocessing.get_context("spawn").Pool() as pool:
+        yield from pool.imap(canvas_png_of, jobs, chunksize=16)

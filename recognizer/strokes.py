@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 UPSCALE = 4
 SUPERSAMPLE = 3  # draw bigger, then shrink: anti-aliased edges like a browser canvas
+SKELETON_THRESHOLDS = (0.3, 0.5, 0.7)  # ink levels at which centre lines are tried
 
 # The eight neighbours in the order Zhang-Suen walks them: N, NE, E, SE, S, SW, W, NW.
 NEIGHBOURS = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]
@@ -49,11 +50,6 @@ def zhang_suen_thin(mask):
             return image[1:-1, 1:-1].astype(bool)
 
 
-def skeleton(digit, *, threshold=0.5):
-    """The one-pixel-wide centre lines of an MNIST digit, on a grid UPSCALE times finer."""
-    return zhang_suen_thin(upscale(digit) > threshold)
-
-
 def neighbour_map(mask):
     """Each skeleton pixel's neighbours: side by side always, diagonally only where no pixel beside
     both already joins them (otherwise every staircase step would be a tiny triangle of strokes)."""
@@ -71,13 +67,36 @@ def neighbour_map(mask):
     }
 
 
-def trace_strokes(digit, *, min_points=3, step=2):
+def trace_strokes(digit, *, step=2):
     """The digit as strokes: lists of (x, y) points in the 28×28 digit's coordinates.
 
-    Walks the skeleton from its line ends first (then round any loops left), preferring to go
-    straight on at junctions, so each stroke follows one pen movement.
+    Thinning at one ink threshold can fill the loop of a bold 9 or break a faint stroke, so the
+    centre lines are taken at a few thresholds and the set whose redrawing best resembles the digit
+    wins, as a person copying it would keep its shape.
     """
-    graph = neighbour_map(skeleton(digit))
+    candidates = [walk_skeleton(zhang_suen_thin(upscale(digit) > threshold), step=step)
+                  for threshold in SKELETON_THRESHOLDS]
+    candidates = [strokes for strokes in candidates if strokes] or [[[(13.5, 13.5), (14.5, 14.5)]]]
+    return max(candidates, key=lambda strokes: resemblance(strokes, digit))
+
+
+def resemblance(strokes, digit):
+    """How closely strokes drawn with the digit's own average pen width match it (correlation)."""
+    ink = np.asarray(digit, dtype=np.float64) / 255.0
+    length = sum(np.hypot(*np.diff(np.asarray(stroke), axis=0).T).sum() for stroke in strokes)
+    pen_width = float(np.clip(ink.sum() / max(length, 1.0), 1.0, 6.0))
+    size = ink.shape[0]
+    redrawn = render_strokes(strokes, pen_width=pen_width, background="black", canvas_size=size, supersample=4)
+    redrawn = np.asarray(redrawn.convert("L"), dtype=np.float64)
+    if redrawn.std() == 0:
+        return -1.0
+    return float(np.corrcoef(redrawn.ravel(), ink.ravel())[0, 1])
+
+
+def walk_skeleton(mask, *, min_points=3, step=2):
+    """Follow skeleton pixels into pen paths, from line ends first (then round any loops left),
+    going as straight on as possible at junctions, so each stroke follows one pen movement."""
+    graph = neighbour_map(mask)
     visited_edges = set()
 
     def unvisited(point):
@@ -91,7 +110,7 @@ def trace_strokes(digit, *, min_points=3, step=2):
                 return path
             if heading is None:
                 nxt = options[0]
-            else:  # go as straight as possible
+            else:
                 nxt = max(options, key=lambda n: (n[0] - point[0]) * heading[0] + (n[1] - point[1]) * heading[1])
             visited_edges.add(frozenset((point, nxt)))
             heading = (nxt[0] - point[0], nxt[1] - point[1])
@@ -170,16 +189,16 @@ BACKGROUNDS = {
 }
 
 
-def render_strokes(canvas_strokes, *, pen_width, background="white", canvas_size=280):
+def render_strokes(canvas_strokes, *, pen_width, background="white", canvas_size=280, supersample=SUPERSAMPLE):
     """Draw strokes (in canvas pixels) with a round pen; returns a Pillow image of the canvas."""
     mode, paper, ink = BACKGROUNDS[background]
-    big = canvas_size * SUPERSAMPLE
+    big = canvas_size * supersample
     image = Image.new(mode, (big, big), paper)
     draw = ImageDraw.Draw(image)
-    width = max(1, round(pen_width * SUPERSAMPLE))
+    width = max(1, round(pen_width * supersample))
     radius = width / 2
     for stroke in canvas_strokes:
-        points = [(x * SUPERSAMPLE, y * SUPERSAMPLE) for x, y in stroke]
+        points = [(x * supersample, y * supersample) for x, y in stroke]
         if len(points) > 1:
             draw.line(points, fill=ink, width=width, joint="curve")
         for x, y in (points[0], points[-1]):  # round caps
