@@ -41,9 +41,14 @@ def write_model_files(model, folder):
     return tflite_path
 
 
-def export_model(model, *, output_dir, metadata):
-    """Write the three model files into `output_dir`; returns the metadata as written."""
+def export_model(model, *, output_dir, metadata, check=None):
+    """Write the three model files into `output_dir`; returns the metadata as written.
+
+    `check(tflite_path)`, if given, looks at the exported model before anything is replaced: it returns
+    more metadata to record, or raises to leave `output_dir` exactly as it was.
+    """
     output_dir = Path(output_dir)
+    created = not output_dir.exists()
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{MODEL_NAME}-", dir=output_dir))
     try:
@@ -51,6 +56,7 @@ def export_model(model, *, output_dir, metadata):
         metadata = {
             "model_version": model_version_of(tflite_path.read_bytes()),
             **metadata,
+            **(check(tflite_path) if check else {}),
             "library_versions": library_versions(),
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
@@ -60,4 +66,6 @@ def export_model(model, *, output_dir, metadata):
             os.replace(staging / f"{MODEL_NAME}{suffix}", output_dir / f"{MODEL_NAME}{suffix}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(output_dir.iterdir()):
+            output_dir.rmdir()
     return metadata

@@ -13,6 +13,7 @@ NumPy (and LiteRT for a served .tflite) only: no TensorFlow here.
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -92,3 +93,32 @@ def tflite_probabilities(model_path, images, *, batch_size=500):
         interpreter.invoke()
         outputs.append(interpreter.get_tensor(output_index)[: len(batch)].copy())
     return np.concatenate(outputs) if outputs else np.zeros((0, 10), dtype=np.float32)
+
+
+def measure(model_path, mnist, split):
+    """A .tflite's accuracy, run by LiteRT as the site runs it, on MNIST test and held-out feedback."""
+    from training.export import model_version_of
+    from training.metrics import evaluate_predictions
+
+    def evaluation(images, labels):
+        return evaluate_predictions(labels, tflite_probabilities(model_path, images).argmax(axis=1))
+
+    held_out = evaluation(split.held_out_images, split.held_out_labels)
+    return {
+        "model_version": model_version_of(Path(model_path).read_bytes()),
+        "mnist_test_accuracy": evaluation(mnist.x_test, mnist.y_test).accuracy,
+        "held_out_accuracy": held_out.accuracy,
+        "held_out_confusion_matrix": held_out.confusion_matrix,
+    }
+
+
+def before_after_table(before, after, *, held_out, tested):
+    """Accuracy before and after, side by side, for people."""
+    rows = [(f"MNIST test ({tested:,})", "mnist_test_accuracy"),
+            (f"held-out feedback ({held_out:,})", "held_out_accuracy")]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{'accuracy':<{width}}  {'before':>8}  {'after':>8}  {'change':>8}"]
+    for label, key in rows:
+        change = (after[key] - before[key]) * 100
+        lines.append(f"{label:<{width}}  {before[key]:>8.2%}  {after[key]:>8.2%}  {change:>+7.2f}pp")
+    return "\n".join(lines)

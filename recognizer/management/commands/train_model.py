@@ -3,10 +3,6 @@
 TensorFlow is imported here, inside the command, and never by the web process.
 """
 
-import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -97,10 +93,11 @@ class Command(BaseCommand):
             "training_seconds": round(seconds, 1),
             "dataset": {"source": mnist.source, "sha256": mnist.checksums},
         }
-        if feedback is None:
-            metadata = export_model(model, output_dir=options["output_dir"], metadata=metadata)
-        else:
-            metadata = self.export_if_not_worse(model, metadata, feedback, mnist, options["output_dir"])
+        check = None
+        if feedback is not None:
+            def check(tflite_path):
+                return self.compare_with_served(tflite_path, feedback, mnist)
+        metadata = export_model(model, output_dir=options["output_dir"], metadata=metadata, check=check)
         self.stdout.write(self.style.SUCCESS(
             f"Wrote model {metadata['model_version']} to {options['output_dir']} "
             f"(digit_cnn.keras, digit_cnn.tflite, digit_cnn.json)."
@@ -134,76 +131,33 @@ class Command(BaseCommand):
             f"({repeated:,} images, {repeated / (mnist_count + repeated):.1%} of training) so they weigh "
             f"beside MNIST's {mnist_count:,}."
         )
-        before = self.measure_tflite(model_path, mnist, split)
+        before = feedback_training.measure(model_path, mnist, split)
         self.stdout.write(f"Served model {before['model_version']} (before): MNIST test "
                           f"{before['mnist_test_accuracy']:.2%}, held-out feedback "
                           f"{before['held_out_accuracy']:.2%}.")
         return {"split": split, "repeats": repeats, "repeated": repeated, "before": before,
                 "drawings": len(labelled), "corrected": corrected}
 
-    def measure_tflite(self, model_path, mnist, split):
-        """Accuracy of a .tflite, run by LiteRT as the site runs it, on MNIST test and held-out feedback."""
-        from training.export import model_version_of
-
-        def accuracy(images, labels):
-            predicted = feedback_training.tflite_probabilities(model_path, images).argmax(axis=1)
-            return evaluate_predictions(labels, predicted)
-
-        held_out = accuracy(split.held_out_images, split.held_out_labels)
-        return {
-            "model_version": model_version_of(Path(model_path).read_bytes()),
-            "mnist_test_accuracy": accuracy(mnist.x_test, mnist.y_test).accuracy,
-            "held_out_accuracy": held_out.accuracy,
-            "held_out_confusion_matrix": held_out.confusion_matrix,
-        }
-
-    def export_if_not_worse(self, model, metadata, feedback, mnist, output_dir):
-        """Export into a staging folder, measure the .tflite there as the served one was measured, and
-        move it into `output_dir` only if it reads MNIST's test set at least as well."""
-        from training.export import MODEL_NAME, export_model
-
-        output_dir = Path(output_dir)
-        created_output_dir = not output_dir.exists()
-        output_dir.mkdir(parents=True, exist_ok=True)
-        candidate = Path(tempfile.mkdtemp(prefix=f".{MODEL_NAME}-candidate-", dir=output_dir))
-        try:
-            metadata = export_model(model, output_dir=candidate, metadata=metadata)
-            split, before = feedback["split"], feedback["before"]
-            after = self.measure_tflite(candidate / f"{MODEL_NAME}.tflite", mnist, split)
-            self.report_before_after(before, after, held_out=len(split.held_out_ids),
-                                     tested=len(mnist.y_test))
-            if after["mnist_test_accuracy"] < before["mnist_test_accuracy"]:
-                raise CommandError(
-                    f"Not written: the new model reads {after['mnist_test_accuracy']:.2%} of the MNIST test "
-                    f"set, below the served model's {before['mnist_test_accuracy']:.2%}. {output_dir} is "
-                    "unchanged; train longer (--epochs) or on all of MNIST (no --limit)."
-                )
-            metadata["feedback"] = {
-                "drawings": feedback["drawings"],
-                "corrected": feedback["corrected"],
-                "trained_on": len(split.train_ids),
-                "repeats": feedback["repeats"],
-                "held_out": len(split.held_out_ids),
-                "held_out_share": feedback_training.HELD_OUT_SHARE,  # by a hash of (seed, id)
-                "before": before,
-                "after": {key: value for key, value in after.items() if key != "model_version"},
-            }
-            (candidate / f"{MODEL_NAME}.json").write_text(json.dumps(metadata, indent=2) + "\n")
-            for suffix in (".keras", ".tflite", ".json"):  # the .json last, as export_model does
-                os.replace(candidate / f"{MODEL_NAME}{suffix}", output_dir / f"{MODEL_NAME}{suffix}")
-        finally:
-            shutil.rmtree(candidate, ignore_errors=True)
-            if created_output_dir and not any(output_dir.iterdir()):
-                output_dir.rmdir()
-        return metadata
-
-    def report_before_after(self, before, after, *, held_out, tested):
-        rows = [
-            (f"MNIST test ({tested:,})", "mnist_test_accuracy"),
-            (f"held-out feedback ({held_out:,})", "held_out_accuracy"),
-        ]
-        width = max(len(label) for label, _ in rows)
-        self.stdout.write(f"{'accuracy':<{width}}  {'before':>8}  {'after':>8}  {'change':>8}")
-        for label, key in rows:
-            change = (after[key] - before[key]) * 100
-            self.stdout.write(f"{label:<{width}}  {before[key]:>8.2%}  {after[key]:>8.2%}  {change:>+7.2f}pp")
+    def compare_with_served(self, tflite_path, feedback, mnist):
+        """Measure the new .tflite as the served one was measured; refuse it if it reads MNIST's test
+        set worse. Returns the "feedback" section of the new model's metadata."""
+        split, before = feedback["split"], feedback["before"]
+        after = feedback_training.measure(tflite_path, mnist, split)
+        self.stdout.write(feedback_training.before_after_table(
+            before, after, held_out=len(split.held_out_ids), tested=len(mnist.y_test)))
+        if after["mnist_test_accuracy"] < before["mnist_test_accuracy"]:
+            raise CommandError(
+                f"Not written: the new model reads {after['mnist_test_accuracy']:.2%} of the MNIST test "
+                f"set, below the served model's {before['mnist_test_accuracy']:.2%}. The output folder is "
+                "unchanged; train longer (--epochs) or on all of MNIST (no --limit)."
+            )
+        return {"feedback": {
+            "drawings": feedback["drawings"],
+            "corrected": feedback["corrected"],
+            "trained_on": len(split.train_ids),
+            "repeats": feedback["repeats"],
+            "held_out": len(split.held_out_ids),
+            "held_out_share": feedback_training.HELD_OUT_SHARE,  # by a hash of (seed, id)
+            "before": before,
+            "after": {key: value for key, value in after.items() if key != "model_version"},
+        }}
