@@ -36,7 +36,7 @@ class DigitClassifier:
         try:
             self.interpreter = Interpreter(model_content=content, num_threads=1)
             self.interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as error:
+        except (ValueError, RuntimeError):
             raise ModelUnavailable(f"The model file {self.path.name} is not a valid LiteRT model.") from None
         input_details = self.interpreter.get_input_details()[0]
         output_details = self.interpreter.get_output_details()[0]

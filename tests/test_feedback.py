@@ -164,7 +164,8 @@ def test_feedback_is_throttled_per_client_apart_from_predictions(client, predict
 
 
 def test_history_marks_confirmed_and_corrected_drawings(client, predict):
-    confirmed, corrected, unanswered = predict(0), predict(1), predict(2)  # a 7, a 2, a 1
+    confirmed, corrected = predict(0), predict(1)  # a 7, a 2
+    predict(2)  # a 1, left without feedback
     feedback(client, confirmed["id"], {"label": 7, "feedback_token": confirmed["feedback_token"]})
     feedback(client, corrected["id"], {"label": 3, "feedback_token": corrected["feedback_token"]})
 

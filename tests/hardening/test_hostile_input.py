@@ -2,7 +2,6 @@
 keeps answering; then a property-based test throws generated junk at it."""
 
 import base64
-import io
 import json
 import struct
 
