@@ -30,18 +30,18 @@ def conv_block(filters):
 
 
 def build_default_model():
-    """The shipped network: the seed's two conv-pool stages, each doubled, with batch norm and dropout.
+    """The shipped network: the seed's two conv-pool stages, the second one doubled, with batch norm
+    and dropout — small enough that LiteRT reads a digit in under 0.1 ms.
 
-    28×28 → 26 → 24 → pool 12 → 10 → 8 → pool 4 → 128 → 10: about 10 M multiply-adds per digit.
+    28×28 → conv 26 → pool 13 → conv 11 → conv 9 → pool 4 → 128 → 10: about 3 M multiply-adds.
     """
     return keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE),
-            *conv_block(32),
-            *conv_block(32),
+            *conv_block(24),
             layers.MaxPooling2D(2),
-            *conv_block(64),
-            *conv_block(64),
+            *conv_block(48),
+            *conv_block(48),
             layers.MaxPooling2D(2),
             layers.Flatten(),
             layers.Dropout(0.3),

@@ -28,7 +28,7 @@ RECIPES = {
     "seed": Recipe("seed", build_seed_model, epochs=5, batch_size=32, learning_rate=1e-3,
                    augment=False, cosine_schedule=False),
     # What the site ships: a deeper network trained on canvas-like augmented digits.
-    "default": Recipe("default", build_default_model, epochs=10, batch_size=128, learning_rate=3e-3,
+    "default": Recipe("default", build_default_model, epochs=30, batch_size=128, learning_rate=3e-3,
                       augment=True, cosine_schedule=True),
 }
 
