@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 UPSCALE = 4
 SUPERSAMPLE = 3  # draw bigger, then shrink: anti-aliased edges like a browser canvas
-SKELETON_THRESHOLDS = (0.3, 0.5, 0.7)  # ink levels at which centre lines are tried
+SKELETON_THRESHOLDS = (0.3, 0.5, 0.7, 0.85, 0.95)  # ink levels at which centre lines are tried
 
 # The eight neighbours in the order Zhang-Suen walks them: N, NE, E, SE, S, SW, W, NW.
 NEIGHBOURS = [(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)]
