@@ -162,7 +162,7 @@ def background_level(values):
 def ink_of(image):
     """How much ink each pixel holds, float32 in [0, 1]: 1 is a stroke, 0 the background."""
     if has_transparency(image):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
         if alpha.min() < 1.0:
             # A transparent canvas: the strokes are what is opaque, whatever their colour. (Reading
@@ -185,8 +185,9 @@ def ink_of(image):
 # 3. Normalise --------------------------------------------------------------------------------------
 
 def crop_to_ink(ink):
-    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
-    columns = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    inked = ink > INK_THRESHOLD
+    rows = np.flatnonzero(inked.any(axis=1))
+    columns = np.flatnonzero(inked.any(axis=0))
     if rows.size == 0:
         raise EmptyDrawing()
     return ink[rows[0]: rows[-1] + 1, columns[0]: columns[-1] + 1]
@@ -197,7 +198,10 @@ def fit_in_box(ink, box=MNIST_BOX):
     height, width = ink.shape
     scale = box / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.Resampling.LANCZOS)
+    # reducing_gap: shrink by a whole factor first (averaging), then Lanczos for the rest — half the
+    # time of Lanczos all the way, within 1% of it.
+    resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(
+        size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
