@@ -4,13 +4,10 @@ The same digits serve every section, so the model, preprocessing and HTTP number
 """
 
 import base64
-import io
 import json
 from pathlib import Path
 
-import numpy as np
-
-from recognizer.strokes import BACKGROUNDS, draw_digit_on_canvas
+from recognizer import evaluation
 from training.data import load_split
 
 MNIST_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "mnist"
@@ -22,19 +19,10 @@ def mnist_test_digits(count):
     return images[:count], labels[:count]
 
 
-def canvas_png(digit, rng, background):
-    buffer = io.BytesIO()
-    draw_digit_on_canvas(digit, rng, background=background).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def canvas_pngs(digits, *, seed=0):
-    """Each digit drawn once, at a random size, place and pen width, on white, black and transparent."""
-    rng = np.random.default_rng(seed)
-    backgrounds = list(BACKGROUNDS)
-    return [
-        canvas_png(digit, rng, backgrounds[index % len(backgrounds)]) for index, digit in enumerate(digits)
-    ]
+    """Each digit drawn once, at a random size, place and pen width, on white, black and transparent
+    (the same canvases `manage.py evaluate_model` reads)."""
+    return list(evaluation.canvas_pngs(digits, seed=seed))
 
 
 def data_url(png):
