@@ -119,6 +119,11 @@
   canvas.addEventListener("pointercancel", endStroke);
   // A finger resting on the pad is drawing, not asking for the context menu.
   canvas.addEventListener("contextmenu", (event) => event.preventDefault());
+  // A finger on the pad is drawing, not a gesture: without this, Chromium reads a quick stroke as a
+  // fling and swallows the next tap on a button (the ✓ right after Predict, say).
+  for (const type of ["touchstart", "touchmove"]) {
+    canvas.addEventListener(type, (event) => event.preventDefault(), { passive: false });
+  }
 
   // Buttons -------------------------------------------------------------------------------------
 
