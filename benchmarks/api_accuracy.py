@@ -1,0 +1,98 @@
+"""Canvas accuracy through HTTP: every MNIST test digit, redrawn on a canvas, POSTed once to the site.
+
+    .venv/bin/python -m benchmarks.api_accuracy [--digits 10000] [--clients 4]
+
+The same canvases `manage.py evaluate_model` reads (seed 0), sent as the drawing page sends them to
+`POST /api/predict` on `gunicorn digitsite.wsgi` (production settings, 2 workers, a fresh SQLite
+database). Prints the share read right, on each background, and checks every answer was stored.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.canvases import canvas_pngs, mnist_test_digits, request_body
+from benchmarks.environment import production_environment
+from benchmarks.http_load import migrate, stored_predictions
+from benchmarks.servers import GunicornServer
+from recognizer.strokes import BACKGROUNDS
+
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+def post_each(port, bodies, *, clients):
+    """POST every body once from `clients` threads; the predicted digit for each (None on a failure)."""
+    predicted, failures = [None] * len(bodies), Counter()
+    next_index, lock = iter(range(len(bodies))), threading.Lock()
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                break
+            connection.request("POST", "/api/predict", bodies[index], HEADERS)
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+            if response.status == 201:
+                predicted[index] = answer["prediction"]
+            else:
+                with lock:
+                    failures[f"HTTP {response.status}"] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return predicted, failures
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digits", type=int, default=10_000, help="MNIST test digits to draw and send")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the canvas drawings")
+    args = parser.parse_args(argv)
+
+    digits, labels = mnist_test_digits(args.digits)
+    print(f"Drawing {len(digits):,} MNIST test digits as 280×280 canvas PNGs…", flush=True)
+    bodies = [request_body(png) for png in canvas_pngs(digits, seed=args.seed)]
+
+    with tempfile.TemporaryDirectory(prefix="digits-accuracy-") as workdir:
+        database_path = Path(workdir) / "site.sqlite3"
+        environment = production_environment(database_path)
+        migrate({**os.environ, **environment})
+        with GunicornServer(
+            "digitsite.wsgi", environment=environment, log_path=Path(workdir) / "gunicorn.log"
+        ) as server:
+            server.wait_for_answer(bodies[0])
+            started = time.perf_counter()
+            print(f"POSTing them to /api/predict from {args.clients} clients…", flush=True)
+            predicted, failures = post_each(server.port, bodies, clients=args.clients)
+            elapsed = time.perf_counter() - started
+        stored = stored_predictions(database_path) - 1  # the first answer, sent before the count
+
+    answered = np.array([digit is not None for digit in predicted])
+    right = np.array([digit == label for digit, label in zip(predicted, labels)])
+    print(f"{answered.sum():,} of {len(bodies):,} answered 201 in {elapsed:.0f} s; {stored:,} stored; "
+          f"failures: {dict(failures) or 'none'}")
+    print(f"Read right through POST /api/predict: {right.mean():.2%} ({right.sum():,} of {len(right):,})")
+    for index, background in enumerate(BACKGROUNDS):
+        chosen = np.arange(len(right)) % len(BACKGROUNDS) == index
+        print(f"  on {background}: {right[chosen].mean():.2%} of {chosen.sum():,}")
+    return 0 if answered.all() and stored == len(bodies) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
