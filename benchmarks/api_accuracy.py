@@ -22,10 +22,9 @@ import numpy as np
 from benchmarks.canvases import canvas_pngs, mnist_test_digits, request_body
 from benchmarks.environment import production_environment
 from benchmarks.http_load import migrate, stored_predictions
+from benchmarks.load import HEADERS
 from benchmarks.servers import GunicornServer
-from recognizer.strokes import BACKGROUNDS
-
-HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+from recognizer.evaluation import accuracy_by_background
 
 
 def post_each(port, bodies, *, clients):
@@ -40,14 +39,20 @@ def post_each(port, bodies, *, clients):
                 index = next(next_index, None)
             if index is None:
                 break
-            connection.request("POST", "/api/predict", bodies[index], HEADERS)
-            response = connection.getresponse()
-            answer = json.loads(response.read())
-            if response.status == 201:
-                predicted[index] = answer["prediction"]
+            try:
+                connection.request("POST", "/api/predict", bodies[index], HEADERS)
+                response = connection.getresponse()
+                content = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()  # the next request opens a new one
+                failure = type(error).__name__
             else:
-                with lock:
-                    failures[f"HTTP {response.status}"] += 1
+                if response.status == 201:
+                    predicted[index] = json.loads(content)["prediction"]
+                    continue
+                failure = f"HTTP {response.status}"
+            with lock:
+                failures[failure] += 1
         connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -83,14 +88,13 @@ def main(argv=None):
             elapsed = time.perf_counter() - started
         stored = stored_predictions(database_path) - 1  # the first answer, sent before the count
 
-    answered = np.array([digit is not None for digit in predicted])
-    right = np.array([digit == label for digit, label in zip(predicted, labels)])
+    predicted = np.array([-1 if digit is None else digit for digit in predicted])  # -1: no answer
+    answered, right = predicted >= 0, predicted == labels
     print(f"{answered.sum():,} of {len(bodies):,} answered 201 in {elapsed:.0f} s; {stored:,} stored; "
           f"failures: {dict(failures) or 'none'}")
     print(f"Read right through POST /api/predict: {right.mean():.2%} ({right.sum():,} of {len(right):,})")
-    for index, background in enumerate(BACKGROUNDS):
-        chosen = np.arange(len(right)) % len(BACKGROUNDS) == index
-        print(f"  on {background}: {right[chosen].mean():.2%} of {chosen.sum():,}")
+    for background, accuracy, count in accuracy_by_background(labels, predicted):
+        print(f"  on {background}: {accuracy:.2%} of {count:,}")
     return 0 if answered.all() and stored == len(bodies) else 1
 
 

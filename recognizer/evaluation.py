@@ -43,6 +43,14 @@ def read_digits(pngs, *, progress=None, every=1000):
     return np.asarray(predicted, dtype=np.int64)
 
 
+def accuracy_by_background(labels, predicted, *, backgrounds=tuple(BACKGROUNDS)):
+    """(background, share read right, count) for a canvas set drawn by `canvas_pngs` (backgrounds in turn)."""
+    right = np.asarray(predicted) == np.asarray(labels)
+    on = np.arange(len(right)) % len(backgrounds)
+    return [(background, right[on == index].mean(), int((on == index).sum()))
+            for index, background in enumerate(backgrounds)]
+
+
 def mnist_pngs(images):
     return (mnist_png(digit) for digit in images)
 

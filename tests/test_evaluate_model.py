@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from recognizer.evaluation import accuracy_by_background
 from recognizer.preprocessing import normalise_image
 from recognizer.strokes import BACKGROUNDS, draw_digit_on_canvas, trace_strokes
 from tests.conftest import MNIST_DIR
@@ -20,6 +21,13 @@ def test_evaluation_reports_mnist_and_canvas_accuracy(capsys):
     for background in BACKGROUNDS:
         assert re.search(rf"on {background}: [\d.]+% of 30", out)
     assert out.count("confusion matrix") == 2
+
+
+def test_accuracy_by_background_follows_the_order_the_canvases_were_drawn_in():
+    labels = np.array([1, 2, 3, 4, 5, 6, 7])  # drawn on white, black, transparent, white, ...
+    predicted = np.array([1, 0, 3, 4, 0, 0, 0])
+    assert accuracy_by_background(labels, predicted, backgrounds=("white", "black", "transparent")) == [
+        ("white", 2 / 3, 3), ("black", 0.0, 2), ("transparent", 0.5, 2)]
 
 
 def test_evaluation_without_data_is_a_clear_error(tmp_path):

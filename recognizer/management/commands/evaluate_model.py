@@ -2,13 +2,11 @@
 
 import time
 
-import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recognizer.evaluation import canvas_pngs, mnist_pngs, read_digits
+from recognizer.evaluation import accuracy_by_background, canvas_pngs, mnist_pngs, read_digits
 from recognizer.inference import ModelUnavailable, get_classifier
-from recognizer.strokes import BACKGROUNDS
 from training.data import DatasetError, load_split, resolve_data_dir
 from training.metrics import evaluate_predictions, format_evaluation
 
@@ -43,10 +41,8 @@ class Command(BaseCommand):
         predicted = self.read("canvas drawings", canvas_pngs(images, seed=options["seed"]), total=len(images))
         self.stdout.write(format_evaluation(evaluate_predictions(labels, predicted),
                                             title="Canvas drawings through the serving path"))
-        for index, background in enumerate(BACKGROUNDS):
-            chosen = np.arange(len(labels)) % len(BACKGROUNDS) == index
-            accuracy = np.mean(predicted[chosen] == labels[chosen])
-            self.stdout.write(f"  on {background}: {accuracy:.2%} of {chosen.sum():,}")
+        for background, accuracy, count in accuracy_by_background(labels, predicted):
+            self.stdout.write(f"  on {background}: {accuracy:.2%} of {count:,}")
 
     def read(self, what, pngs, *, total):
         started = time.perf_counter()
