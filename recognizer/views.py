@@ -75,17 +75,20 @@ def stats(request):
     })
 
 
+def immutable_png(png):
+    """A stored prediction's image: it never changes, so browsers may keep it."""
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
 @require_safe
 def drawing_png(request, prediction_id):
     prediction = get_object_or_404(Prediction.objects.only("drawing_png"), pk=prediction_id)
-    response = HttpResponse(bytes(prediction.drawing_png), content_type="image/png")
-    response["Cache-Control"] = IMMUTABLE
-    return response
+    return immutable_png(bytes(prediction.drawing_png))
 
 
 @require_safe
 def input_png(request, prediction_id):
     prediction = get_object_or_404(Prediction.objects.only("model_input"), pk=prediction_id)
-    response = HttpResponse(model_input_png(prediction.model_input_array), content_type="image/png")
-    response["Cache-Control"] = IMMUTABLE
-    return response
+    return immutable_png(model_input_png(prediction.model_input_array))

@@ -91,3 +91,4 @@ def test_model_input_image_is_the_stored_28x28(client, predictions):
     response = client.get(reverse("recognizer:input-png", args=[predictions[0].pk]))
     image = np.asarray(Image.open(io.BytesIO(response.content)))
     np.testing.assert_array_equal(image, predictions[0].model_input_array)
+    assert "immutable" in response["Cache-Control"]

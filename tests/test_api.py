@@ -235,6 +235,7 @@ def test_stored_drawing_is_served_as_png(client, history):
     response = client.get(f"/predictions/{history[0]['id']}/drawing.png")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert Image.open(io.BytesIO(response.content)).size == (280, 280)
+    assert "immutable" in response["Cache-Control"]  # a stored drawing never changes
 
 
 def test_model_info(client):
