@@ -6,6 +6,7 @@ app_name = "recognizer"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("history/", views.history, name="history"),
     path("stats/", views.stats, name="stats"),
     path("api/predict", api.PredictView.as_view(), name="api-predict"),

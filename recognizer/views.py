@@ -2,7 +2,8 @@
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
@@ -21,6 +22,12 @@ ALL_VERSIONS = "all"
 def index(request):
     """The drawing page: the canvas, and the answer once the page has asked the API."""
     return render(request, "recognizer/index.html", {"digits": range(10)})
+
+
+@require_safe
+def favicon(request):
+    """Pages link their icon; this answers the clients that ask for /favicon.ico all the same."""
+    return redirect(static("recognizer/favicon.svg"), permanent=True)
 
 
 @require_safe
