@@ -157,6 +157,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache: it holds the throttle's counts. Without DJANGO_CACHE_URL it is in memory, so each worker counts
+# for itself; DJANGO_CACHE_URL=redis://host:6379/0 shares the counts between all workers and servers.
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "").strip()
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/0, not {CACHE_URL!r}."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "digitsite",
+            # A Redis that is down or slow must not hold up drawings: the throttle lets them through.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

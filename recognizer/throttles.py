@@ -1,7 +1,12 @@
 """Abuse limits: how many drawings one client may send."""
 
+import logging
+
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class PredictRateThrottle(ScopedRateThrottle):
@@ -10,12 +15,20 @@ class PredictRateThrottle(ScopedRateThrottle):
     Refused requests get DRF's 429 with a Retry-After header.
 
     The client is REMOTE_ADDR, or the address the trusted proxies put in X-Forwarded-For when
-    DJANGO_NUM_PROXIES says there are some. Counts live in the default cache, which is per process.
+    DJANGO_NUM_PROXIES says there are some. Counts live in the default cache: per process, or shared
+    in Redis (DJANGO_CACHE_URL). When Redis cannot be reached the request is let through, not failed.
     """
 
     def get_rate(self):
         # Read per request rather than once at import (as DRF does), so a changed setting applies.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except RedisError as error:
+            logger.error("Throttle counts unavailable, letting the request through: %s", error)
+            return True
 
 
 class FeedbackRateThrottle(PredictRateThrottle):

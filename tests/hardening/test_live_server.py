@@ -2,9 +2,13 @@
 (off) — under hostile input, with its errors, headers, HTTPS hardening and throttle."""
 
 import json
+import pickle
 import re
+import secrets
+import socket
 
 import pytest
+import redis
 
 from tests.hardening.live import fresh_database, gunicorn, migrate, production_environment
 from tests.hardening.payloads import HOSTILE, JSON, bar_image, json_image
@@ -147,3 +151,34 @@ def test_the_throttle_answers_429_with_retry_after(served_securely):
             assert_json_refusal(response, 429, "Request was throttled.")
     someone_else = served_securely.post(JSON, b"{}", headers={**HTTPS, "X-Forwarded-For": "192.0.2.51"})
     assert someone_else.status == 400
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="module")
+def served_with_redis(tmp_path_factory):
+    """Production with the throttle's counts in Redis (DJANGO_CACHE_URL), 3 predictions a minute per
+    client, behind one proxy so each test run can be a client of its own."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=5).close()
+    except OSError:
+        pytest.skip("Redis does not answer at 127.0.0.1:6379: the shared throttle was NOT tested")
+    folder = tmp_path_factory.mktemp("redis")
+    with fresh_database(folder) as database:
+        env = production_environment(database, DJANGO_CACHE_URL=REDIS_URL, DJANGO_NUM_PROXIES="1",
+                                     DJANGO_PREDICT_THROTTLE_RATE="3/min")
+        migrate(env)
+        with gunicorn(env, folder / "gunicorn.log") as server:
+            yield server
+
+
+def test_with_redis_both_workers_share_one_count(served_with_redis):
+    client = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"  # new to Redis on every run
+    statuses = [served_with_redis.post(JSON, b"{}", headers={"X-Forwarded-For": client}).status
+                for _ in range(8)]
+
+    assert statuses == [400] * 3 + [429] * 5  # per-worker counts would let up to 6 through
+    counted = redis.Redis.from_url(REDIS_URL).get(f"digitsite:1:throttle_predict_{client}")
+    assert counted is not None and len(pickle.loads(counted)) == 3  # the 3 requests let through
+    assert "Traceback" not in served_with_redis.log()

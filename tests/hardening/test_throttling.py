@@ -70,12 +70,16 @@ def test_the_default_rate_is_generous():
     assert django_settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
 
 
-def settings_in_a_new_process(**environment):
-    """The throttle settings a fresh process reads from this environment: (exit status, output)."""
+THROTTLE_SETTINGS = ("settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['predict'], "
+                     "settings.REST_FRAMEWORK['NUM_PROXIES']")
+
+
+def settings_in_a_new_process(shown=THROTTLE_SETTINGS, **environment):
+    """The settings (`shown`, an expression) a fresh process reads from this environment:
+    (exit status, output)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="digitsite.settings", **environment)
-    code = ("from django.conf import settings; "
-            "print(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['predict'], settings.REST_FRAMEWORK['NUM_PROXIES'])")
+    code = f"from django.conf import settings; print({shown})"
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR,
                           capture_output=True, text=True, timeout=120)
     return done.returncode, done.stdout + done.stderr
@@ -92,3 +96,35 @@ def test_a_bad_rate_stops_the_site_at_startup_with_a_clear_message():
     status, output = settings_in_a_new_process(DJANGO_PREDICT_THROTTLE_RATE="120 per minute")
     assert status != 0
     assert "DJANGO_PREDICT_THROTTLE_RATE must be a number of requests per s, min, hour or day" in output
+
+
+CACHE_BACKEND = "settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION', '')"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("", "django.core.cache.backends.locmem.LocMemCache "),
+    ("redis://cache.internal:6379/2", "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/2"),
+])
+def test_the_cache_that_holds_the_counts_comes_from_the_environment(value, expected):
+    status, output = settings_in_a_new_process(CACHE_BACKEND, DJANGO_CACHE_URL=value)
+    assert status == 0 and output.strip() == expected.strip(), output
+
+
+def test_a_cache_url_that_is_not_redis_stops_the_site_with_a_clear_message():
+    status, output = settings_in_a_new_process(CACHE_BACKEND, DJANGO_CACHE_URL="memcached://127.0.0.1:11211")
+    assert status != 0
+    assert "DJANGO_CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/0" in output
+
+
+@pytest.mark.django_db
+def test_when_redis_is_down_drawings_are_let_through_and_it_is_logged(client, rate, settings, caplog):
+    rate("1/min")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+                                   "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}}}
+
+    statuses = [post(client).status_code for _ in range(2)] + [post(client, *json_image(bar_image())).status_code]
+
+    assert statuses == [400, 400, 201]  # over the rate, but the counts cannot be read: not a 429, not a 500
+    assert Prediction.objects.count() == 1
+    assert "Throttle counts unavailable, letting the request through" in caplog.text
