@@ -188,3 +188,37 @@ def gunicorn(env, log_path, *, workers=2):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+# Redis -----------------------------------------------------------------------------------------------
+
+REDIS_SERVER = os.environ.get("REDIS_SERVER", "redis-server")
+
+
+@contextmanager
+def private_redis(folder):
+    """A Redis of the test's own (Debian's redis-server, which `make test` installs) on a free port,
+    keeping nothing on disk: its URL. Stopped afterwards."""
+    port = free_port()
+    try:
+        process = subprocess.Popen(
+            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+    except FileNotFoundError:
+        raise AssertionError(f"{REDIS_SERVER} not found: install Debian's redis-server (make test does) "
+                             "or set REDIS_SERVER=/path/to/redis-server") from None
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
