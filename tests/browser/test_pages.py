@@ -18,11 +18,10 @@ def predictions_with_feedback(mnist_test_set):
     """Three stored drawings, two with feedback, so the history shows images and the stats draw charts."""
     images, labels = mnist_test_set
     rng = np.random.default_rng(9)
-    for image, label in zip(images[:3], labels[:3]):
-        prediction = services.record_prediction(drawing=normalise_image(draw_digit_on_canvas(image, rng)))
-        if label != labels[2]:
-            services.record_feedback(prediction_id=prediction.id, label=int(label),
-                                     token=prediction.feedback_token)
+    predictions = [services.record_prediction(drawing=normalise_image(draw_digit_on_canvas(image, rng)))
+                   for image in images[:3]]
+    for prediction, label in zip(predictions[:2], labels[:2]):
+        services.record_feedback(prediction_id=prediction.id, label=int(label), token=prediction.feedback_token)
 
 
 @pytest.mark.parametrize("path", PAGES)
