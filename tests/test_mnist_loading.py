@@ -87,10 +87,21 @@ def test_bad_image_file_is_named_with_what_is_wrong(tmp_path, tiny_images, corru
     assert expected_message in str(error.value)
 
 
-def test_broken_gzip_is_reported(tmp_path):
+def cut_in_half(compressed):
+    return compressed[: len(compressed) // 2]
+
+
+def with_damaged_deflate_stream(compressed):
+    damaged = bytearray(compressed)
+    damaged[10] ^= 0xFF  # the first byte after gzip's 10-byte header: the deflate block header
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize("damage", [cut_in_half, with_damaged_deflate_stream])
+def test_broken_gzip_is_reported(tmp_path, damage):
     path = tmp_path / "t10k-labels-idx1-ubyte.gz"
     compressed = gzip.compress(struct.pack(">ii", 2049, 1000) + bytes(range(10)) * 100)
-    path.write_bytes(compressed[: len(compressed) // 2])
+    path.write_bytes(damage(compressed))
     with pytest.raises(DatasetError, match="t10k-labels-idx1-ubyte.gz: cannot be read"):
         read_idx(path, magic=2049, item_shape=())
 
