@@ -208,7 +208,7 @@ MODEL_PATH = Path(os.environ.get("DIGIT_MODEL_PATH", BASE_DIR / "ml_models" / "d
 MNIST_DIR = os.environ.get("MNIST_DIR", "")
 
 # Requests: a drawing is a few KB; these limits keep hostile bodies cheap.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024  # room for a 2 MB image as base64
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # a whole request body; a canvas PNG is ~10–100 KB
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 REST_FRAMEWORK = {

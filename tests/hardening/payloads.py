@@ -155,10 +155,10 @@ HOSTILE = [
     Hostile("WebP claiming 16384×16384", 413, "pixels", lambda: json_image(webp_declaring_16384_square(), "image/webp")),
     Hostile("PNG with a text chunk inflating to 64 MB", 400, "corrupt", lambda: json_image(png_with_text_bomb())),
     # Big bodies: refused on their declared length.
-    Hostile("20 MB JSON body", 413, "larger than 3 MB",
+    Hostile("20 MB JSON body", 413, "larger than 2 MB",
             lambda: json_body({"image": "data:image/png;base64," + "A" * (20 * MB)})),
-    Hostile("20 MB multipart upload", 413, "larger than 3 MB", lambda: upload(b"\0" * (20 * MB))),
-    Hostile("2.5 MB image in a 3 MB limit", 413, "larger than 2 MB",
+    Hostile("20 MB multipart upload", 413, "larger than 2 MB", lambda: upload(b"\0" * (20 * MB))),
+    Hostile("2.5 MB image uploaded as a file", 413, "larger than 2 MB",
             lambda: upload(png_declaring(64, 64) + b"\0" * (2 * MB + MB // 2))),
     Hostile("2.2 MB image as base64", 413, "larger than 2 MB",
             lambda: json_body({"image": base64.b64encode(b"\0" * (2 * MB + MB // 5)).decode()})),

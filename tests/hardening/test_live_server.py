@@ -61,7 +61,7 @@ def test_a_body_over_the_limit_is_refused_from_its_declared_length(served, conte
     """20 MB declared, 64 KB sent, our side closed: a 413 means the server never waited for the rest."""
     server, _ = served
     response = server.post_declared(content_type, b"{" + b" " * (20 * 1024 * 1024))
-    assert_json_refusal(response, 413, "larger than 3 MB")
+    assert_json_refusal(response, 413, "larger than 2 MB")
 
 
 def test_no_debug_page_in_production(served):
