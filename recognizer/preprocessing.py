@@ -243,6 +243,11 @@ def shrunk_for_ink_search(image, side=INK_SEARCH_SIDE):
         reducible_mode = "I"
     if reducible_mode != image.mode:
         image = image.convert(reducible_mode)
+    if image.mode in ("RGBA", "LA"):
+        # Image.reduce would first copy the whole image premultiplied by its alpha (64 MB more for a
+        # 4096×4096 RGBA); band by band needs one band's memory. The ink search reads the alpha alone,
+        # or the colours of an opaque image, which premultiplying does not change.
+        return Image.merge(image.mode, [image.getchannel(band).reduce(factor) for band in image.getbands()])
     return image.reduce(factor)
 
 

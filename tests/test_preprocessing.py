@@ -2,10 +2,13 @@
 
 import base64
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from PIL import Image
+from django.conf import settings
+from PIL import Image, ImageDraw
 
 from recognizer import preprocessing
 from recognizer.preprocessing import (
@@ -231,13 +234,46 @@ def test_image_bytes_over_the_limit_are_refused(monkeypatch, ink_280):
         normalise_bytes(png)
 
 
-@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "1", "I;16"])
+PEAK_MEMORY_PROBE = """
+import re, sys
+from recognizer.preprocessing import normalise_bytes
+def peak_mb():  # VmHWM: this process's highest resident memory (ru_maxrss would carry its parent's over)
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)) // 1024
+small, huge = (open(path, "rb").read() for path in sys.argv[1:])
+normalise_bytes(small)
+before = peak_mb()
+normalise_bytes(huge)
+print(peak_mb() - before)
+"""
+
+
+def test_a_huge_transparent_canvas_costs_little_more_memory_than_its_pixels(tmp_path):
+    """A 4096×4096 RGBA canvas is 64 MB of pixels; reading it peaks under 100 MB more (shrinking it band
+    by band: Pillow's reduce of the whole would first copy it premultiplied, ~130 MB more)."""
+    huge = Image.new("RGBA", (4096, 4096), (0, 0, 0, 0))
+    ImageDraw.Draw(huge).line((2048, 600, 2048, 3500), fill=(0, 0, 0, 255), width=300)
+    small = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    ImageDraw.Draw(small).line((140, 40, 140, 240), fill=(0, 0, 0, 255), width=20)
+    (tmp_path / "small.png").write_bytes(encode(small))
+    (tmp_path / "huge.png").write_bytes(encode(huge))
+    probe = subprocess.run(  # a process of its own: its peak memory is the reading's alone
+        [sys.executable, "-c", PEAK_MEMORY_PROBE, str(tmp_path / "small.png"), str(tmp_path / "huge.png")],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, check=True)
+    assert int(probe.stdout) < 100, f"peak +{probe.stdout.strip()} MB"
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "RGBA opaque", "LA", "P", "1", "I;16"])
 def test_large_canvas_is_shrunk_first_and_reads_the_same(ink_280, reference, mode):
     """A 2800×2800 upload of the same drawing gives the same 28×28 (and is shrunk before the ink search)."""
     big_ink = Image.fromarray(np.round(ink_280 * 255).astype(np.uint8)).resize((2800, 2800), Image.Resampling.BICUBIC)
     level = np.asarray(big_ink)
     if mode == "RGBA":
         image = Image.fromarray(np.stack([np.zeros_like(level)] * 3 + [level], -1))
+    elif mode == "RGBA opaque":
+        image = Image.fromarray(255 - level).convert("RGBA")
+    elif mode == "LA":
+        image = Image.fromarray(np.stack([np.zeros_like(level), level], -1), mode="LA")
     elif mode == "I;16":
         image = Image.fromarray(level.astype("<u2") * 257)
     elif mode == "1":
