@@ -6,6 +6,8 @@ Workers, bind address and the rest keep gunicorn's defaults or come from the com
 
 import logging
 
+from digitsite import memory
+
 # Import Django and the whole site once, in the master, then fork the workers from it: they are ready
 # at once and share those pages of memory. (Importing the site in each new worker instead took
 # seconds on a busy 2-core machine.)
@@ -29,3 +31,12 @@ def post_worker_init(worker):
     except ModelUnavailable as error:
         # Serve anyway: /api/health and POST /api/predict answer 503 with the reason until a model exists.
         logging.getLogger("recognizer").error("No model loaded: %s", error)
+
+
+def pre_request(worker, request):
+    worker.resident_before_request = memory.resident_bytes()
+
+
+def post_request(worker, request, environ, response):
+    """After a request that grew the worker a lot (a huge image), give that memory back."""
+    memory.release_if_grown(resident_before=worker.resident_before_request)

@@ -21,6 +21,8 @@ from urllib.parse import quote
 import psycopg
 from django.conf import settings
 
+from benchmarks.servers import children_of, resident_mb
+
 BASE_DIR = Path(settings.BASE_DIR)
 STARTUP_LIMIT = 120  # seconds for gunicorn to answer at all (a guard against hanging, not a measurement)
 
@@ -153,6 +155,9 @@ class LiveServer:
 
     def log(self):
         return self.log_path.read_text(errors="replace")
+
+    def workers_resident_mb(self):
+        return [resident_mb(pid) for pid in children_of(self.process.pid)]
 
     def wait_until_answering(self):
         deadline = time.monotonic() + STARTUP_LIMIT

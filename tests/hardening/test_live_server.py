@@ -4,12 +4,14 @@
 import json
 import pickle
 import re
+import time
 
 import pytest
 import redis
+from PIL import Image, ImageDraw
 
 from tests.hardening.live import fresh_database, gunicorn, migrate, private_redis, production_environment
-from tests.hardening.payloads import HOSTILE, JSON, bar_image, json_image
+from tests.hardening.payloads import HOSTILE, JSON, bar_image, encode, json_image
 
 pytestmark = pytest.mark.database
 
@@ -54,6 +56,33 @@ def test_every_hostile_body_is_a_4xx_over_http_and_nothing_is_stored(served):
     assert server.post(*json_image(bar_image())).status == 201  # still serving
     assert database.count_predictions() == before + 1
     assert "Traceback" not in server.log()
+
+
+def test_a_huge_drawing_does_not_leave_its_memory_in_the_workers(served):
+    """A 4096×4096 RGBA canvas is 80 KB of PNG but 64 MB of pixels: once answered, the workers give the
+    memory back (without that, each worker that read one stayed ~150 MB larger)."""
+    server, _ = served
+    huge = Image.new("RGBA", (4096, 4096), (0, 0, 0, 0))
+    ImageDraw.Draw(huge).line((2048, 600, 2048, 3500), fill=(0, 0, 0, 255), width=300)
+    huge_png, small_png = encode(huge), bar_image()
+    for _ in range(6):
+        assert server.post(*json_image(small_png)).status == 201
+    warm = server.workers_resident_mb()
+
+    for _ in range(4):  # both workers get some
+        assert server.post(*json_image(huge_png)).status == 201
+        assert server.post(*json_image(small_png)).status == 201
+
+    def settled():
+        return all(now - before < 40 for before, now in zip(warm, server.workers_resident_mb()))
+
+    # A worker lets go after it has sent its answer: give it a moment (not a measurement of speed).
+    deadline = time.monotonic() + 10
+    while not settled() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = server.workers_resident_mb()
+    print("worker RSS MB, warm:", [round(mb) for mb in warm], "after huge drawings:", [round(mb) for mb in after])
+    assert settled(), (warm, after)
 
 
 @pytest.mark.parametrize("content_type", [JSON, "multipart/form-data; boundary=x"])
