@@ -18,7 +18,9 @@ class Prediction(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
-    drawing_png = models.BinaryField(help_text="The drawing as received, re-encoded as PNG.")
+    drawing_png = models.BinaryField(
+        help_text="The drawing as received, as PNG: a plain PNG byte for byte, any other image re-encoded.",
+    )
     drawing_width = models.PositiveIntegerField()
     drawing_height = models.PositiveIntegerField()
     model_input = models.BinaryField(
