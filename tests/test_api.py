@@ -169,6 +169,15 @@ def test_wrong_method_is_405(client):
         assert response.status_code == 405 and "not allowed" in response.json()["detail"]
 
 
+def test_the_api_answers_json_whatever_the_client_accepts(client):
+    """Asked for a type the API does not render, it answers its real answer in JSON, not 406."""
+    response = client.get("/api/predict", HTTP_ACCEPT="image/png")
+    assert response.status_code == 405 and response["Content-Type"] == "application/json"
+    response = post_json(client, {"image": "not base64!"}, HTTP_ACCEPT="application/xml")
+    assert response.status_code == 400 and "base64" in response.json()["detail"]
+    assert Prediction.objects.count() == 0
+
+
 def test_missing_model_is_503_not_a_traceback(client, settings, tmp_path, canvas_digits):
     settings.MODEL_PATH = tmp_path / "missing.tflite"
     inference.reset_classifier()
