@@ -1,4 +1,4 @@
-"""The web process serves with LiteRT alone: TensorFlow and Keras are never imported."""
+"""The web process serves with LiteRT alone: whatever page it serves, TensorFlow and Keras are never imported."""
 
 import json
 import subprocess
@@ -29,9 +29,15 @@ Image.fromarray(images[0]).save(buffer, format="PNG")
 client = Client()
 response = client.post("/api/predict", {"image": base64.b64encode(buffer.getvalue()).decode()},
                        content_type="application/json")
-client.get("/api/predictions"); client.get("/api/model"); client.get("/admin/login/")
+from django.contrib.auth import get_user_model
+client.force_login(get_user_model().objects.create_superuser("staff", "staff@example.org", "pw"))
+prediction_id = response.json()["id"]
+pages = ["/", "/history/", "/stats/", f"/predictions/{prediction_id}/drawing.png", f"/predictions/{prediction_id}/input.png", "/api/predictions",
+         f"/api/predictions/{prediction_id}", "/api/model", "/api/health", "/api/schema/", "/api/docs/",
+         "/admin/recognizer/prediction/", f"/admin/recognizer/prediction/{prediction_id}/change/"]
 print(json.dumps({
     "status": response.status_code,
+    "pages": {page: client.get(page).status_code for page in pages},
     "prediction": response.json()["prediction"],
     "label": int(labels[0]),
     "loaded": sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "keras")),
@@ -39,7 +45,7 @@ print(json.dumps({
 """
 
 
-def test_a_prediction_request_never_imports_tensorflow_or_keras(tmp_path):
+def test_serving_a_prediction_and_every_page_never_imports_tensorflow_or_keras(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", SERVE_ONE_PREDICTION, str(MNIST_DIR)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -49,4 +55,5 @@ def test_a_prediction_request_never_imports_tensorflow_or_keras(tmp_path):
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["status"] == 201 and outcome["prediction"] == outcome["label"]
+    assert set(outcome["pages"].values()) == {200}, outcome["pages"]
     assert outcome["loaded"] == []
