@@ -76,12 +76,18 @@ def test_same_seed_gives_the_same_model(trained_model_dir, tmp_path):
     assert second["confusion_matrix"] == first["confusion_matrix"]
 
 
-def test_tflite_reads_digits_as_keras_does(trained_model_dir, mnist_test_set):
+@pytest.mark.parametrize("network", ["seed, trained here", "default, shipped"])
+def test_tflite_reads_digits_as_keras_does(network, request, mnist_test_set, settings):
+    """For the seed's network and for the shipped one (batch normalisation, dropout) alike."""
     from ai_edge_litert.interpreter import Interpreter
 
+    if network.startswith("seed"):
+        model_dir = request.getfixturevalue("trained_model_dir")
+    else:
+        model_dir = settings.MODEL_PATH.parent
     images = to_model_input(mnist_test_set[0][:200])
-    keras_outputs = keras.models.load_model(trained_model_dir / "digit_cnn.keras").predict(images, verbose=0)
-    interpreter = Interpreter(model_path=str(trained_model_dir / "digit_cnn.tflite"))
+    keras_outputs = keras.models.load_model(model_dir / "digit_cnn.keras").predict(images, verbose=0)
+    interpreter = Interpreter(model_path=str(model_dir / "digit_cnn.tflite"))
     interpreter.allocate_tensors()
     input_index = interpreter.get_input_details()[0]["index"]
     output_index = interpreter.get_output_details()[0]["index"]
