@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 from django.conf import settings
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from recognizer import preprocessing
 from recognizer.preprocessing import (
@@ -21,6 +21,7 @@ from recognizer.preprocessing import (
     normalise_image,
 )
 from recognizer.strokes import Placement, render_strokes, strokes_on_canvas, trace_strokes
+from tests.hardening.payloads import stroke_on_transparent_canvas
 
 
 def encode(image, format="PNG", **options):
@@ -251,12 +252,8 @@ print(peak_mb() - before)
 def test_a_huge_transparent_canvas_costs_little_more_memory_than_its_pixels(tmp_path):
     """A 4096×4096 RGBA canvas is 64 MB of pixels; reading it peaks under 100 MB more (shrinking it band
     by band: Pillow's reduce of the whole would first copy it premultiplied, ~130 MB more)."""
-    huge = Image.new("RGBA", (4096, 4096), (0, 0, 0, 0))
-    ImageDraw.Draw(huge).line((2048, 600, 2048, 3500), fill=(0, 0, 0, 255), width=300)
-    small = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
-    ImageDraw.Draw(small).line((140, 40, 140, 240), fill=(0, 0, 0, 255), width=20)
-    (tmp_path / "small.png").write_bytes(encode(small))
-    (tmp_path / "huge.png").write_bytes(encode(huge))
+    (tmp_path / "small.png").write_bytes(stroke_on_transparent_canvas(280))
+    (tmp_path / "huge.png").write_bytes(stroke_on_transparent_canvas(4096))
     probe = subprocess.run(  # a process of its own: its peak memory is the reading's alone
         [sys.executable, "-c", PEAK_MEMORY_PROBE, str(tmp_path / "small.png"), str(tmp_path / "huge.png")],
         cwd=settings.BASE_DIR, capture_output=True, text=True, check=True)

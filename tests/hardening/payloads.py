@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BOUNDARY = "hostile-boundary-7f3a"
@@ -239,4 +239,13 @@ def bar_image():
     """A readable drawing: a black bar on white, which the model reads as some digit."""
     image = Image.new("L", (280, 280), 255)
     image.paste(0, (125, 40, 155, 240))
+    return encode(image)
+
+
+def stroke_on_transparent_canvas(side):
+    """A side×side transparent canvas (as a fresh HTML canvas is) with one black stroke down the middle:
+    at 4096, the largest drawing accepted, 64 MB of pixels in a PNG of about 80 KB."""
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line((side // 2, side * 3 // 20, side // 2, side * 17 // 20), fill=(0, 0, 0, 255),
+                               width=side * 3 // 40)
     return encode(image)

@@ -8,10 +8,9 @@ import time
 
 import pytest
 import redis
-from PIL import Image, ImageDraw
 
 from tests.hardening.live import fresh_database, gunicorn, migrate, private_redis, production_environment
-from tests.hardening.payloads import HOSTILE, JSON, bar_image, encode, json_image
+from tests.hardening.payloads import HOSTILE, JSON, bar_image, json_image, stroke_on_transparent_canvas
 
 pytestmark = pytest.mark.database
 
@@ -62,9 +61,7 @@ def test_a_huge_drawing_does_not_leave_its_memory_in_the_workers(served):
     """A 4096×4096 RGBA canvas is 80 KB of PNG but 64 MB of pixels: once answered, the workers give the
     memory back (without that, each worker that read one stayed ~150 MB larger)."""
     server, _ = served
-    huge = Image.new("RGBA", (4096, 4096), (0, 0, 0, 0))
-    ImageDraw.Draw(huge).line((2048, 600, 2048, 3500), fill=(0, 0, 0, 255), width=300)
-    huge_png, small_png = encode(huge), bar_image()
+    huge_png, small_png = stroke_on_transparent_canvas(4096), bar_image()
     for _ in range(6):
         assert server.post(*json_image(small_png)).status == 201
     warm = server.workers_resident_mb()
