@@ -90,8 +90,10 @@ def main(argv=None):
 
     predicted = np.array([-1 if digit is None else digit for digit in predicted])  # -1: no answer
     answered, right = predicted >= 0, predicted == labels
-    print(f"{answered.sum():,} of {len(bodies):,} answered 201 in {elapsed:.0f} s; {stored:,} stored; "
-          f"failures: {dict(failures) or 'none'}")
+    print(
+        f"{answered.sum():,} of {len(bodies):,} answered 201 in {elapsed:.0f} s; {stored:,} stored; "
+        f"failures: {dict(failures) or 'none'}"
+    )
     print(f"Read right through POST /api/predict: {right.mean():.2%} ({right.sum():,} of {len(right):,})")
     for background, accuracy, count in accuracy_by_background(labels, predicted):
         print(f"  on {background}: {accuracy:.2%} of {count:,}")

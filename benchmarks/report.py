@@ -57,8 +57,10 @@ def targets(results):
 
 def latency_rows(section, names):
     """Table rows (name, p50, p99, n) for the timings in `section`, named by `names` (shown name: key)."""
-    return [(name, ms(section[key]["p50_ms"]), ms(section[key]["p99_ms"]), section[key]["count"])
-            for name, key in names.items()]
+    return [
+        (name, ms(section[key]["p50_ms"]), ms(section[key]["p99_ms"]), section[key]["count"])
+        for name, key in names.items()
+    ]
 
 
 def render(results):
@@ -69,16 +71,27 @@ def render(results):
     ]
     if "model" in results:
         model = results["model"]
-        rows = latency_rows(model, {"LiteRT (what the site runs)": "litert", "Keras model(x)": "keras_call",
-                                    "Keras model.predict": "keras_predict"})
+        rows = latency_rows(
+            model,
+            {
+                "LiteRT (what the site runs)": "litert",
+                "Keras model(x)": "keras_call",
+                "Keras model.predict": "keras_predict",
+            },
+        )
         parts.append(
             table(("Model, one digit (batch 1)", "p50 ms", "p99 ms", "n"), rows)
             + f"\n(LiteRT and Keras agree on {model['agreement']:.1%} of these digits)"
         )
     if "preprocessing" in results:
-        rows = latency_rows(results["preprocessing"], {"decode (base64 + PNG)": "decode",
-                                                       "normalise (find ink → 28×28)": "normalise",
-                                                       "decode + normalise": "decode_and_normalise"})
+        rows = latency_rows(
+            results["preprocessing"],
+            {
+                "decode (base64 + PNG)": "decode",
+                "normalise (find ink → 28×28)": "normalise",
+                "decode + normalise": "decode_and_normalise",
+            },
+        )
         parts.append(table(("Preprocessing, 280×280 canvas PNG", "p50 ms", "p99 ms", "n"), rows))
     if "http" in results:
         names = {"site": "site: gunicorn digitsite.wsgi", "seed": "seed-style: Flask + model.predict"}

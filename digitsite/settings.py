@@ -45,7 +45,8 @@ def env_rate(name, *, default):
         return None
     if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
         raise ImproperlyConfigured(
-            f"{name} must be a number of requests per s, min, hour or day, e.g. 120/min, or off; not {value!r}."
+            f"{name} must be a number of requests per s, min, hour or day, e.g. 120/min, or off; "
+            f"not {value!r}."
         )
     return value
 
@@ -64,9 +65,7 @@ if not SECRET_KEY:
 elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key, which is public: set a real one.")
 
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # HTTPS: on whenever debug is off, unless DJANGO_SECURE=0 (plain HTTP, e.g. gunicorn on localhost).
@@ -242,8 +241,12 @@ LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{asctime} {levelname} {name} [pid {process}] {message}", "style": "{"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} [pid {process}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
+    },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

@@ -15,7 +15,10 @@ def image_tag(url, *, size, label):
     return format_html(
         '<img src="{}" width="{}" height="{}" alt="{}" '
         'style="image-rendering: pixelated; background: #000; border: 1px solid #ccc">',
-        url, size, size, label,
+        url,
+        size,
+        size,
+        label,
     )
 
 
@@ -24,8 +27,11 @@ class FeedbackFilter(admin.SimpleListFilter):
     parameter_name = "feedback"
 
     def lookups(self, request, model_admin):
-        return [("none", "No feedback"), ("confirmed", "Confirmed (model right)"),
-                ("corrected", "Corrected (model wrong)")]
+        return [
+            ("none", "No feedback"),
+            ("confirmed", "Confirmed (model right)"),
+            ("corrected", "Corrected (model wrong)"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() in selectors.FEEDBACK_STATES:
@@ -37,16 +43,36 @@ class FeedbackFilter(admin.SimpleListFilter):
 class PredictionAdmin(admin.ModelAdmin):
     """Recorded predictions: browsable, read-only; staff with delete permission may delete."""
 
-    list_display = ["id", "drawing_thumbnail", "input_thumbnail", "predicted_digit", "true_label_mark",
-                    "probability_percent", "model_version", "source", "created_at"]
+    list_display = [
+        "id",
+        "drawing_thumbnail",
+        "input_thumbnail",
+        "predicted_digit",
+        "true_label_mark",
+        "probability_percent",
+        "model_version",
+        "source",
+        "created_at",
+    ]
     list_display_links = ["id", "drawing_thumbnail"]
     list_filter = [FeedbackFilter, "predicted_digit", "true_label", "model_version", "source", "created_at"]
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over the whole history on every page
     actions = ["export_mnist_dataset"]
-    fields = ["drawing_large", "input_large", "predicted_digit", "probability_percent", "probability_bars",
-              "true_label", "feedback_at", "model_version", "source", "created_at", "drawing_size"]
+    fields = [
+        "drawing_large",
+        "input_large",
+        "predicted_digit",
+        "probability_percent",
+        "probability_bars",
+        "true_label",
+        "feedback_at",
+        "model_version",
+        "source",
+        "created_at",
+        "drawing_size",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -61,9 +87,12 @@ class PredictionAdmin(admin.ModelAdmin):
     @admin.display(description="Drawing")
     def drawing_thumbnail(self, prediction):
         url = reverse("recognizer:drawing-png", args=[prediction.pk])
-        return format_html('<img src="{}" width="56" height="56" alt="Drawing {}" '
-                           'style="object-fit: contain; background: #fff; border: 1px solid #ccc">',
-                           url, prediction.pk)
+        return format_html(
+            '<img src="{}" width="56" height="56" alt="Drawing {}" '
+            'style="object-fit: contain; background: #fff; border: 1px solid #ccc">',
+            url,
+            prediction.pk,
+        )
 
     @admin.display(description="Model input")
     def input_thumbnail(self, prediction):
@@ -75,34 +104,47 @@ class PredictionAdmin(admin.ModelAdmin):
         state = prediction.feedback_state
         if state == "none":
             return "–"
-        mark, colour, title = {"confirmed": ("✓", "#047857", "Confirmed"),
-                               "corrected": ("✗", "#b91c1c", "Corrected")}[state]
-        return format_html('<span title="{}" style="color: {}; font-weight: bold">{} {}</span>',
-                           title, colour, mark, prediction.true_label)
+        mark, colour, title = {
+            "confirmed": ("✓", "#047857", "Confirmed"),
+            "corrected": ("✗", "#b91c1c", "Corrected"),
+        }[state]
+        return format_html(
+            '<span title="{}" style="color: {}; font-weight: bold">{} {}</span>',
+            title,
+            colour,
+            mark,
+            prediction.true_label,
+        )
 
-    @admin.action(description="Export selected as an MNIST dataset (zip of IDX files)",
-                  permissions=["view"])
+    @admin.action(description="Export selected as an MNIST dataset (zip of IDX files)", permissions=["view"])
     def export_mnist_dataset(self, request, queryset):
         drawings = selectors.labelled_drawings(predictions=queryset)
         skipped = queryset.count() - len(drawings)
         if not len(drawings):
-            self.message_user(request, f"None of the {skipped} selected drawings has feedback (a true "
-                                       "label): nothing to export.", messages.WARNING)
+            self.message_user(
+                request,
+                f"None of the {skipped} selected drawings has feedback (a true label): nothing to export.",
+                messages.WARNING,
+            )
             return None
-        digits = ", ".join(f"{digit}: {count}" for digit, count in
-                           enumerate(np.bincount(drawings.labels, minlength=10)))
+        digits = ", ".join(
+            f"{digit}: {count}" for digit, count in enumerate(np.bincount(drawings.labels, minlength=10))
+        )
         exported_at = timezone.now()
         readme = (
             f"{len(drawings)} drawings from the digit reader, exported {exported_at:%Y-%m-%d %H:%M} UTC.\n"
             f"MNIST's format: {IMAGES_NAME} holds the 28x28 images the model read (white ink on black, "
             f"uint8), {LABELS_NAME} the digits people said they drew.\n"
             f"Drawings per digit: {digits}.\nPrediction ids, in file order: "
-            + " ".join(str(i) for i in drawings.ids) + "\n"
+            + " ".join(str(i) for i in drawings.ids)
+            + "\n"
         )
-        response = HttpResponse(mnist_zip(drawings.images, drawings.labels, readme=readme),
-                                content_type="application/zip")
+        response = HttpResponse(
+            mnist_zip(drawings.images, drawings.labels, readme=readme), content_type="application/zip"
+        )
         response["Content-Disposition"] = (
-            f'attachment; filename="digit-drawings-mnist-{exported_at:%Y%m%d-%H%M%S}.zip"')
+            f'attachment; filename="digit-drawings-mnist-{exported_at:%Y%m%d-%H%M%S}.zip"'
+        )
         message = f"Exported {len(drawings)} drawings with their true labels as an MNIST dataset."
         if skipped:
             message += f" Skipped {skipped} without feedback."
@@ -116,8 +158,11 @@ class PredictionAdmin(admin.ModelAdmin):
     @admin.display(description="Drawing as received")
     def drawing_large(self, prediction):
         url = reverse("recognizer:drawing-png", args=[prediction.pk])
-        return format_html('<img src="{}" width="280" alt="Drawing {}" '
-                           'style="background: #fff; border: 1px solid #ccc">', url, prediction.pk)
+        return format_html(
+            '<img src="{}" width="280" alt="Drawing {}" style="background: #fff; border: 1px solid #ccc">',
+            url,
+            prediction.pk,
+        )
 
     @admin.display(description="What the model read (28×28)")
     def input_large(self, prediction):
@@ -135,7 +180,7 @@ class PredictionAdmin(admin.ModelAdmin):
             '<span style="width: 1em; font-weight: {}">{}</span>'
             '<span style="display: inline-block; width: 240px; height: 12px; background: #eee">'
             '<span style="display: block; width: {}%; height: 100%; background: {}"></span></span>'
-            '<span>{}</span></div>',
+            "<span>{}</span></div>",
             (
                 (
                     "bold" if digit == prediction.predicted_digit else "normal",

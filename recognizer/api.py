@@ -62,8 +62,13 @@ class FeedbackView(APIView):
             404: OpenApiResponse(ERROR_RESPONSE, description="no prediction has this id"),
             429: OpenApiResponse(ERROR_RESPONSE, description="too many requests from this client"),
         },
-        examples=[OpenApiExample("Corrected: it was a 4", request_only=True,
-                                 value={"label": 4, "feedback_token": "the token from /api/predict"})],
+        examples=[
+            OpenApiExample(
+                "Corrected: it was a 4",
+                request_only=True,
+                value={"label": 4, "feedback_token": "the token from /api/predict"},
+            )
+        ],
     )
     def post(self, request, prediction_id):
         payload = FeedbackRequestSerializer(data=request.data)
@@ -79,7 +84,8 @@ class FeedbackView(APIView):
         except services.FeedbackNotAllowed:
             raise PermissionDenied(
                 "Only the client that asked for this prediction may give feedback on it: send its "
-                "feedback_token.", code="feedback_not_allowed",
+                "feedback_token.",
+                code="feedback_not_allowed",
             ) from None
         return Response(FeedbackSerializer(prediction).data)
 
@@ -88,8 +94,16 @@ DIGIT_FILTER_ERROR = "digit must be a whole number 0-9."
 
 
 class DigitFilterSerializer(serializers.Serializer):
-    digit = serializers.IntegerField(min_value=0, max_value=9, required=False, error_messages={
-        "invalid": DIGIT_FILTER_ERROR, "min_value": DIGIT_FILTER_ERROR, "max_value": DIGIT_FILTER_ERROR})
+    digit = serializers.IntegerField(
+        min_value=0,
+        max_value=9,
+        required=False,
+        error_messages={
+            "invalid": DIGIT_FILTER_ERROR,
+            "min_value": DIGIT_FILTER_ERROR,
+            "max_value": DIGIT_FILTER_ERROR,
+        },
+    )
 
 
 class PredictionPagination(PageNumberPagination):
@@ -131,10 +145,20 @@ class ModelInfoView(APIView):
     def get(self, request):
         classifier = get_classifier()
         metadata = classifier.metadata
-        info = {"version": classifier.version, **{
-            field: metadata.get(field)
-            for field in ("recipe", "test_accuracy", "per_digit_accuracy", "epochs", "parameters", "created_at")
-        }}
+        info = {
+            "version": classifier.version,
+            **{
+                field: metadata.get(field)
+                for field in (
+                    "recipe",
+                    "test_accuracy",
+                    "per_digit_accuracy",
+                    "epochs",
+                    "parameters",
+                    "created_at",
+                )
+            },
+        }
         return Response(ModelInfoSerializer(info).data)
 
 
@@ -146,6 +170,7 @@ class HealthView(APIView):
         try:
             classifier = get_classifier()
         except ModelUnavailable as error:
-            return Response({"status": "unavailable", "detail": str(error)},
-                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return Response(
+                {"status": "unavailable", "detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+            )
         return Response({"status": "ok", "model_version": classifier.version})

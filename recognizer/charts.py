@@ -65,19 +65,32 @@ def bar_chart(values, labels, *, width=560, height=200, max_axis_labels=12):
     bar_width = min(max(slot * 0.7, 1), MAX_BAR_WIDTH)  # a few days' bars stay bars, not slabs
     for index, (value, label) in enumerate(zip(values, labels)):
         bar_height = plot_height * value / top
-        bars.append(Bar(
-            x=round(PLOT_LEFT + index * slot + (slot - bar_width) / 2, 2),
-            y=round(baseline - bar_height, 2),
-            width=round(bar_width, 2),
-            height=round(bar_height, 2),
-            label=str(label),
-            value=value,
-            show_label=index % every == 0,
-        ))
-    ticks = [Tick(y=round(baseline - plot_height * fraction, 2), value=round(top * fraction))
-             for fraction in (0, 0.5, 1) if top * fraction == round(top * fraction)]
-    return BarChart(width=width, height=height, bars=bars, ticks=ticks, plot_left=PLOT_LEFT,
-                    plot_right=width - 8, baseline=baseline, label_y=height - 6)
+        bars.append(
+            Bar(
+                x=round(PLOT_LEFT + index * slot + (slot - bar_width) / 2, 2),
+                y=round(baseline - bar_height, 2),
+                width=round(bar_width, 2),
+                height=round(bar_height, 2),
+                label=str(label),
+                value=value,
+                show_label=index % every == 0,
+            )
+        )
+    ticks = [
+        Tick(y=round(baseline - plot_height * fraction, 2), value=round(top * fraction))
+        for fraction in (0, 0.5, 1)
+        if top * fraction == round(top * fraction)
+    ]
+    return BarChart(
+        width=width,
+        height=height,
+        bars=bars,
+        ticks=ticks,
+        plot_left=PLOT_LEFT,
+        plot_right=width - 8,
+        baseline=baseline,
+        label_y=height - 6,
+    )
 
 
 @dataclass
@@ -117,9 +130,17 @@ def confusion_heatmap(matrix, *, cell=30, offset=44):
         for predicted_digit, count in enumerate(row):
             # Square root: a few mistakes stay visible beside hundreds of right answers.
             opacity = math.sqrt(count / largest) if largest and count else 0.0
-            cells.append(Cell(x=offset + predicted_digit * cell, y=offset + true_digit * cell, count=count,
-                              true_digit=true_digit, predicted_digit=predicted_digit,
-                              opacity=round(0.12 + 0.88 * opacity, 3) if count else 0.0,
-                              correct=true_digit == predicted_digit, size=cell))
+            cells.append(
+                Cell(
+                    x=offset + predicted_digit * cell,
+                    y=offset + true_digit * cell,
+                    count=count,
+                    true_digit=true_digit,
+                    predicted_digit=predicted_digit,
+                    opacity=round(0.12 + 0.88 * opacity, 3) if count else 0.0,
+                    correct=true_digit == predicted_digit,
+                    size=cell,
+                )
+            )
     digits = [(digit, offset + digit * cell + cell // 2) for digit in range(len(matrix))]
     return Heatmap(size=offset + cell * len(matrix) + 4, cell=cell, offset=offset, cells=cells, digits=digits)

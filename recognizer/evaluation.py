@@ -47,8 +47,10 @@ def accuracy_by_background(labels, predicted, *, backgrounds=tuple(BACKGROUNDS))
     """(background, share read right, count) for a canvas set drawn by `canvas_pngs` (backgrounds in turn)."""
     right = np.asarray(predicted) == np.asarray(labels)
     on = np.arange(len(right)) % len(backgrounds)
-    return [(background, right[on == index].mean(), int((on == index).sum()))
-            for index, background in enumerate(backgrounds)]
+    return [
+        (background, right[on == index].mean(), int((on == index).sum()))
+        for index, background in enumerate(backgrounds)
+    ]
 
 
 def mnist_pngs(images):

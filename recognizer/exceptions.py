@@ -48,8 +48,10 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ModelUnavailable):
         logger.error("Prediction refused: %s", exc)
         return Response(
-            {"detail": "The digit model is not available right now. Please try again later.",
-             "code": "model_unavailable"},
+            {
+                "detail": "The digit model is not available right now. Please try again later.",
+                "code": "model_unavailable",
+            },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
     if isinstance(exc, RequestDataTooBig):  # Django refused to read the body: a client error, not a 500
@@ -75,8 +77,12 @@ def server_error(exc, context):
     if settings.DEBUG:
         return None
     request = context.get("request")
-    logger.error("Unexpected error answering %s %s", getattr(request, "method", "?"),
-                 getattr(request, "path", "?"), exc_info=(type(exc), exc, exc.__traceback__))
+    logger.error(
+        "Unexpected error answering %s %s",
+        getattr(request, "method", "?"),
+        getattr(request, "path", "?"),
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
     set_rollback()
     return Response(
         {"detail": "Something went wrong on our side. Please try again later.", "code": "server_error"},

@@ -34,12 +34,18 @@ class Prediction(models.Model):
     # Feedback: the digit the person meant, once they say so. Only the client that asked for the
     # prediction may give it: it holds the token whose SHA-256 is kept here (the token itself never is).
     true_label = models.PositiveSmallIntegerField(
-        null=True, blank=True, db_index=True, validators=[MaxValueValidator(9)],
+        null=True,
+        blank=True,
+        db_index=True,
+        validators=[MaxValueValidator(9)],
         help_text="The digit the person says they drew (feedback), or empty.",
     )
     feedback_at = models.DateTimeField(null=True, blank=True, help_text="When the feedback was last given.")
     feedback_token_hash = models.CharField(
-        max_length=64, blank=True, default="", editable=False,
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
         help_text="SHA-256 (hex) of the feedback token given to the client; empty: no feedback possible.",
     )
 
@@ -60,7 +66,7 @@ class Prediction(models.Model):
 
     @property
     def feedback_state(self):
-        """"none", "confirmed" (the model was right) or "corrected" (the person gave another digit)."""
+        """ "none", "confirmed" (the model was right) or "corrected" (the person gave another digit)."""
         if self.true_label is None:
             return "none"
         return "confirmed" if self.true_label == self.predicted_digit else "corrected"

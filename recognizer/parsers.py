@@ -44,8 +44,12 @@ class MultiPartParser(parsers.MultiPartParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except TooManyFilesSent:
-            raise ParseError(f"The form has too many files: send one drawing in the field 'image' "
-                             f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files).") from None
+            raise ParseError(
+                f"The form has too many files: send one drawing in the field 'image' "
+                f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files)."
+            ) from None
         except TooManyFieldsSent:
-            raise ParseError(f"The form has too many fields: send the drawing in the field 'image' "
-                             f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields).") from None
+            raise ParseError(
+                f"The form has too many fields: send the drawing in the field 'image' "
+                f"(at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields)."
+            ) from None

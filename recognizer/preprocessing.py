@@ -68,8 +68,10 @@ class ImageTooSmall(EmptyDrawing):
     code = "image_too_small"
 
     def __init__(self, width, height):
-        super().__init__(f"The drawing is empty: the image is only {width}×{height} pixels "
-                         f"(a drawing needs at least {MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE}).")
+        super().__init__(
+            f"The drawing is empty: the image is only {width}×{height} pixels "
+            f"(a drawing needs at least {MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE})."
+        )
 
 
 @dataclass
@@ -85,6 +87,7 @@ class NormalisedDrawing:
 
 # 1. Decode -----------------------------------------------------------------------------------------
 
+
 def decode_base64_image(text):
     """The bytes of a `data:image/...;base64,` URL or of bare base64 text."""
     text = text.strip()
@@ -95,7 +98,7 @@ def decode_base64_image(text):
         media_type = (header["type"] or "").lower()
         if media_type and not media_type.startswith("image/"):
             raise UnsupportedImageFormat(f"The data URL holds {media_type}, not an image.")
-        text = text[header.end():]
+        text = text[header.end() :]
     if len(text) > MAX_IMAGE_BYTES * 4 // 3 + 4:
         raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     try:
@@ -139,6 +142,7 @@ def open_image(data):
 
 
 # 2. Find the ink -----------------------------------------------------------------------------------
+
 
 def has_transparency(image):
     return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
@@ -184,13 +188,14 @@ def ink_of(image):
 
 # 3. Normalise --------------------------------------------------------------------------------------
 
+
 def crop_to_ink(ink):
     inked = ink > INK_THRESHOLD
     rows = np.flatnonzero(inked.any(axis=1))
     columns = np.flatnonzero(inked.any(axis=0))
     if rows.size == 0:
         raise EmptyDrawing()
-    return ink[rows[0]: rows[-1] + 1, columns[0]: columns[-1] + 1]
+    return ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
 
 
 def fit_in_box(ink, box=MNIST_BOX):
@@ -201,7 +206,8 @@ def fit_in_box(ink, box=MNIST_BOX):
     # reducing_gap: shrink by a whole factor first (averaging), then Lanczos for the rest — half the
     # time of Lanczos all the way, within 1% of it.
     resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(
-        size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        size, Image.Resampling.LANCZOS, reducing_gap=3.0
+    )
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
@@ -218,8 +224,8 @@ def centre_by_mass(patch, size=MNIST_SIZE, centre=MNIST_CENTRE_OF_MASS):
     target_top, target_left = max(0, top), max(0, left)
     height = min(patch.shape[0] - source_top, size - target_top)
     width = min(patch.shape[1] - source_left, size - target_left)
-    field[target_top: target_top + height, target_left: target_left + width] = patch[
-        source_top: source_top + height, source_left: source_left + width
+    field[target_top : target_top + height, target_left : target_left + width] = patch[
+        source_top : source_top + height, source_left : source_left + width
     ]
     return field
 

@@ -28,7 +28,13 @@ def get_prediction(*, prediction_id):
 def list_prediction_summaries():
     """All predictions, newest first, with only what a gallery shows (the drawing is fetched by URL)."""
     return Prediction.objects.only(
-        "id", "created_at", "source", "predicted_digit", "probability", "drawing_width", "drawing_height",
+        "id",
+        "created_at",
+        "source",
+        "predicted_digit",
+        "probability",
+        "drawing_width",
+        "drawing_height",
         "true_label",
     )
 
@@ -49,6 +55,7 @@ def filter_by_feedback(predictions, state):
 
 # Statistics ----------------------------------------------------------------------------------------
 
+
 @dataclass
 class ModelVersionSummary:
     version: str
@@ -59,11 +66,15 @@ class ModelVersionSummary:
 
 def model_versions():
     """Each model version that made predictions, with how many and when, most recently used first."""
-    rows = (Prediction.objects.values("model_version")
-            .annotate(predictions=Count("id"), first=Min("created_at"), last=Max("created_at"))
-            .order_by("-last", "model_version"))
-    return [ModelVersionSummary(row["model_version"], row["predictions"], row["first"], row["last"])
-            for row in rows]
+    rows = (
+        Prediction.objects.values("model_version")
+        .annotate(predictions=Count("id"), first=Min("created_at"), last=Max("created_at"))
+        .order_by("-last", "model_version")
+    )
+    return [
+        ModelVersionSummary(row["model_version"], row["predictions"], row["first"], row["last"])
+        for row in rows
+    ]
 
 
 def predictions_of(model_version=None):
@@ -74,19 +85,32 @@ def predictions_of(model_version=None):
 def predictions_per_day(*, model_version=None):
     """[(date, count)] from the first day with predictions to the last, days without any included
     as 0. Days are those of the site's time zone (TIME_ZONE)."""
-    counts = dict(predictions_of(model_version).annotate(day=TruncDate("created_at")).values("day")
-                  .annotate(count=Count("id")).order_by("day").values_list("day", "count"))
+    counts = dict(
+        predictions_of(model_version)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by("day")
+        .values_list("day", "count")
+    )
     if not counts:
         return []
     first, last = min(counts), max(counts)
-    return [(first + timedelta(days=n), counts.get(first + timedelta(days=n), 0))
-            for n in range((last - first).days + 1)]
+    return [
+        (first + timedelta(days=n), counts.get(first + timedelta(days=n), 0))
+        for n in range((last - first).days + 1)
+    ]
 
 
 def predictions_per_digit(*, model_version=None):
     """How many drawings were read as each digit 0-9."""
-    counts = dict(predictions_of(model_version).values("predicted_digit").annotate(count=Count("id"))
-                  .order_by().values_list("predicted_digit", "count"))
+    counts = dict(
+        predictions_of(model_version)
+        .values("predicted_digit")
+        .annotate(count=Count("id"))
+        .order_by()
+        .values_list("predicted_digit", "count")
+    )
     return [counts.get(digit, 0) for digit in DIGITS]
 
 
@@ -107,15 +131,21 @@ def feedback_accuracy(*, model_version=None):
         corrected=Count("id", filter=FEEDBACK_STATES["corrected"]),
     )
     total = counts["confirmed"] + counts["corrected"]
-    return FeedbackAccuracy(counts["confirmed"], counts["corrected"],
-                            counts["confirmed"] / total if total else None)
+    return FeedbackAccuracy(
+        counts["confirmed"], counts["corrected"], counts["confirmed"] / total if total else None
+    )
 
 
 def confusion_matrix(*, model_version=None):
     """10×10 counts of the drawings with feedback: rows the true digit, columns the predicted one."""
     matrix = [[0] * len(DIGITS) for _ in DIGITS]
-    rows = (predictions_of(model_version).filter(true_label__isnull=False)
-            .values("true_label", "predicted_digit").annotate(count=Count("id")).order_by())
+    rows = (
+        predictions_of(model_version)
+        .filter(true_label__isnull=False)
+        .values("true_label", "predicted_digit")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
     for row in rows:
         matrix[row["true_label"]][row["predicted_digit"]] = row["count"]
     return matrix
@@ -146,6 +176,7 @@ def prediction_stats(*, model_version=None):
 
 # Labelled drawings, as MNIST arrays ----------------------------------------------------------------
 
+
 @dataclass
 class LabelledDrawings:
     """Drawings people labelled, as MNIST arrays: what the model read and the digit they drew."""
@@ -162,8 +193,11 @@ class LabelledDrawings:
 def labelled_drawings(*, predictions=None):
     """The drawings with feedback among `predictions` (a queryset; default all), in id order."""
     predictions = Prediction.objects.all() if predictions is None else predictions
-    rows = (predictions.filter(true_label__isnull=False).order_by("id")
-            .values_list("id", "model_input", "true_label", "predicted_digit"))
+    rows = (
+        predictions.filter(true_label__isnull=False)
+        .order_by("id")
+        .values_list("id", "model_input", "true_label", "predicted_digit")
+    )
     ids, inputs, labels, predicted = [], [], [], []
     for prediction_id, model_input, label, digit in rows.iterator(chunk_size=2000):
         ids.append(prediction_id)
@@ -171,6 +205,9 @@ def labelled_drawings(*, predictions=None):
         labels.append(label)
         predicted.append(digit)
     images = np.frombuffer(b"".join(inputs), dtype=np.uint8).reshape(-1, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE)
-    return LabelledDrawings(ids=np.asarray(ids, dtype=np.int64), images=images,
-                            labels=np.asarray(labels, dtype=np.uint8),
-                            predicted=np.asarray(predicted, dtype=np.uint8))
+    return LabelledDrawings(
+        ids=np.asarray(ids, dtype=np.int64),
+        images=images,
+        labels=np.asarray(labels, dtype=np.uint8),
+        predicted=np.asarray(predicted, dtype=np.uint8),
+    )

@@ -22,7 +22,7 @@ class DrawingField(serializers.Field):
         "required": "Send the drawing in the field 'image': a data URL, base64 text, or an uploaded file.",
         "null": "The field 'image' is null: send the drawing as a data URL or base64 text.",
         "invalid_type": "The field 'image' must be a data URL or base64 text (or an uploaded file), "
-                        "not {type}.",
+        "not {type}.",
         "blank": "The field 'image' is empty: send the drawing.",
     }
 
@@ -53,10 +53,15 @@ class PredictRequestSerializer(serializers.Serializer):
         "invalid": 'Send a JSON object such as {{"image": "data:image/png;base64,..."}}, not a {datatype}.',
     }
 
-    image = DrawingField(help_text="The whole canvas as a PNG/JPEG/WebP data URL or base64 text, "
-                                   "or an uploaded image file (multipart).")
-    source = serializers.ChoiceField(choices=Prediction.Source.choices, default=Prediction.Source.API,
-                                     help_text="Who is asking: the drawing page or an API client.")
+    image = DrawingField(
+        help_text="The whole canvas as a PNG/JPEG/WebP data URL or base64 text, "
+        "or an uploaded image file (multipart)."
+    )
+    source = serializers.ChoiceField(
+        choices=Prediction.Source.choices,
+        default=Prediction.Source.API,
+        help_text="Who is asking: the drawing page or an API client.",
+    )
 
 
 class FieldsFromModelOnce:
@@ -76,20 +81,37 @@ class FieldsFromModelOnce:
 
 class PredictionSerializer(FieldsFromModelOnce, serializers.ModelSerializer):
     prediction = serializers.IntegerField(source="predicted_digit", help_text="The digit read, 0-9.")
-    probabilities = serializers.ListField(child=serializers.FloatField(), min_length=10, max_length=10,
-                                          help_text="The probability of each digit 0-9.")
-    input_image = serializers.SerializerMethodField(help_text="The 28×28 image the model read, "
-                                                              "as a PNG data URL.")
+    probabilities = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=10,
+        max_length=10,
+        help_text="The probability of each digit 0-9.",
+    )
+    input_image = serializers.SerializerMethodField(
+        help_text="The 28×28 image the model read, as a PNG data URL."
+    )
     drawing_url = serializers.SerializerMethodField(help_text="The drawing as received, as PNG.")
 
     class Meta:
         model = Prediction
-        fields = ["id", "prediction", "probability", "probabilities", "model_version", "created_at",
-                  "source", "input_image", "drawing_url", "true_label", "feedback_at"]
+        fields = [
+            "id",
+            "prediction",
+            "probability",
+            "probabilities",
+            "model_version",
+            "created_at",
+            "source",
+            "input_image",
+            "drawing_url",
+            "true_label",
+            "feedback_at",
+        ]
         read_only_fields = fields
         extra_kwargs = {
-            "true_label": {"help_text": "The digit the person says they drew, once they gave feedback; "
-                                        "else null."},
+            "true_label": {
+                "help_text": "The digit the person says they drew, once they gave feedback; else null."
+            },
             "feedback_at": {"help_text": "When that feedback was last given; else null."},
         }
 
@@ -106,7 +128,7 @@ class PredictResponseSerializer(PredictionSerializer):
     feedback_token = serializers.CharField(
         read_only=True,
         help_text="Send this back with feedback on this prediction (POST /api/predictions/{id}/feedback). "
-                  "It is shown only here, once: the site keeps only its hash.",
+        "It is shown only here, once: the site keeps only its hash.",
     )
 
     class Meta(PredictionSerializer.Meta):
@@ -123,13 +145,25 @@ class FeedbackRequestSerializer(serializers.Serializer):
     }
 
     label = serializers.IntegerField(
-        min_value=0, max_value=9, help_text="The digit that was drawn, 0-9.",
-        error_messages={"required": LABEL_ERROR, "null": LABEL_ERROR, "invalid": LABEL_ERROR,
-                        "min_value": LABEL_ERROR, "max_value": LABEL_ERROR, "max_string_length": LABEL_ERROR},
+        min_value=0,
+        max_value=9,
+        help_text="The digit that was drawn, 0-9.",
+        error_messages={
+            "required": LABEL_ERROR,
+            "null": LABEL_ERROR,
+            "invalid": LABEL_ERROR,
+            "min_value": LABEL_ERROR,
+            "max_value": LABEL_ERROR,
+            "max_string_length": LABEL_ERROR,
+        },
     )
     # Not required here: a missing or wrong token is a 403 (not yours), not a malformed request.
     feedback_token = serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, trim_whitespace=False, default="",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=False,
+        default="",
         help_text="The feedback_token of the predict response that created this prediction.",
     )
 

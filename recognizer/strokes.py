@@ -34,7 +34,7 @@ def zhang_suen_thin(mask):
         changed = False
         for step in (0, 1):
             rows, columns = image.shape
-            p = [image[1 + dr: rows - 1 + dr, 1 + dc: columns - 1 + dc] for dr, dc in NEIGHBOURS]
+            p = [image[1 + dr : rows - 1 + dr, 1 + dc : columns - 1 + dc] for dr, dc in NEIGHBOURS]
             centre = image[1:-1, 1:-1]
             neighbours = sum(p)
             transitions = sum((p[i] == 0) & (p[(i + 1) % 8] == 1) for i in range(8))
@@ -61,8 +61,11 @@ def neighbour_map(mask):
         return True
 
     return {
-        point: [(point[0] + dr, point[1] + dc) for dr, dc in NEIGHBOURS
-                if (point[0] + dr, point[1] + dc) in points and joined(point, dr, dc)]
+        point: [
+            (point[0] + dr, point[1] + dc)
+            for dr, dc in NEIGHBOURS
+            if (point[0] + dr, point[1] + dc) in points and joined(point, dr, dc)
+        ]
         for point in points
     }
 
@@ -74,8 +77,10 @@ def trace_strokes(digit, *, step=2):
     centre lines are taken at a few thresholds and the set whose redrawing best resembles the digit
     wins, as a person copying it would keep its shape.
     """
-    candidates = [walk_skeleton(zhang_suen_thin(upscale(digit) > threshold), step=step)
-                  for threshold in SKELETON_THRESHOLDS]
+    candidates = [
+        walk_skeleton(zhang_suen_thin(upscale(digit) > threshold), step=step)
+        for threshold in SKELETON_THRESHOLDS
+    ]
     candidates = [strokes for strokes in candidates if strokes] or [[[(13.5, 13.5), (14.5, 14.5)]]]
     return max(candidates, key=lambda strokes: resemblance(strokes, digit))
 
@@ -86,7 +91,9 @@ def resemblance(strokes, digit):
     length = sum(np.hypot(*np.diff(np.asarray(stroke), axis=0).T).sum() for stroke in strokes)
     pen_width = float(np.clip(ink.sum() / max(length, 1.0), 1.0, 6.0))
     size = ink.shape[0]
-    redrawn = render_strokes(strokes, pen_width=pen_width, background="black", canvas_size=size, supersample=4)
+    redrawn = render_strokes(
+        strokes, pen_width=pen_width, background="black", canvas_size=size, supersample=4
+    )
     redrawn = np.asarray(redrawn.convert("L"), dtype=np.float64)
     if redrawn.std() == 0:
         return -1.0
@@ -111,7 +118,9 @@ def walk_skeleton(mask, *, min_points=3, step=2):
             if heading is None:
                 nxt = options[0]
             else:
-                nxt = max(options, key=lambda n: (n[0] - point[0]) * heading[0] + (n[1] - point[1]) * heading[1])
+                nxt = max(
+                    options, key=lambda n: (n[0] - point[0]) * heading[0] + (n[1] - point[1]) * heading[1]
+                )
             visited_edges.add(frozenset((point, nxt)))
             heading = (nxt[0] - point[0], nxt[1] - point[1])
             path.append(nxt)
@@ -132,7 +141,9 @@ def smooth_and_thin(path, *, step, window=5):
     """A pixel path as a smooth pen path: a moving average (pens don't staircase), every `step`-th point."""
     points = np.asarray([(c + 0.5, r + 0.5) for r, c in path], dtype=np.float64) / UPSCALE
     if len(points) > window:
-        padded = np.concatenate([points[:1].repeat(window // 2, 0), points, points[-1:].repeat(window // 2, 0)])
+        padded = np.concatenate(
+            [points[:1].repeat(window // 2, 0), points, points[-1:].repeat(window // 2, 0)]
+        )
         kernel = np.ones(window) / window
         points = np.stack([np.convolve(padded[:, axis], kernel, mode="valid") for axis in (0, 1)], axis=1)
     kept = list(range(0, len(points), step))
@@ -158,7 +169,10 @@ def strokes_on_canvas(strokes, placement):
     scale = placement.height / max(bottom - top, 1e-6)
     middle_x, middle_y = (left + right) / 2, (top + bottom) / 2
     return [
-        [(placement.centre_x + (x - middle_x) * scale, placement.centre_y + (y - middle_y) * scale) for x, y in stroke]
+        [
+            (placement.centre_x + (x - middle_x) * scale, placement.centre_y + (y - middle_y) * scale)
+            for x, y in stroke
+        ]
         for stroke in strokes
     ]
 
@@ -189,7 +203,9 @@ BACKGROUNDS = {
 }
 
 
-def render_strokes(canvas_strokes, *, pen_width, background="white", canvas_size=280, supersample=SUPERSAMPLE):
+def render_strokes(
+    canvas_strokes, *, pen_width, background="white", canvas_size=280, supersample=SUPERSAMPLE
+):
     """Draw strokes (in canvas pixels) with a round pen; returns a Pillow image of the canvas."""
     mode, paper, ink = BACKGROUNDS[background]
     big = canvas_size * supersample
@@ -210,5 +226,9 @@ def draw_digit_on_canvas(digit, rng, *, background="white", canvas_size=280):
     """An MNIST digit redrawn as strokes at a random size, place and pen width."""
     strokes = trace_strokes(digit)
     placement = random_placement(rng, canvas_size=canvas_size, strokes=strokes)
-    return render_strokes(strokes_on_canvas(strokes, placement), pen_width=placement.pen_width,
-                          background=background, canvas_size=canvas_size)
+    return render_strokes(
+        strokes_on_canvas(strokes, placement),
+        pen_width=placement.pen_width,
+        background=background,
+        canvas_size=canvas_size,
+    )

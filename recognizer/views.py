@@ -57,29 +57,41 @@ def stats(request):
     stats = selectors.prediction_stats(model_version=version)
     per_day = stats.per_day[-STATS_DAYS:]
     confusion = stats.confusion_matrix
-    return render(request, "recognizer/stats.html", {
-        "versions": versions,
-        "version": version,
-        "all_versions": ALL_VERSIONS,
-        "stats": stats,
-        "per_day": per_day,
-        "per_day_total": sum(count for _, count in per_day),
-        "days_shown": STATS_DAYS,
-        "day_chart": charts.bar_chart([count for _, count in per_day],
-                                      [day.strftime("%-d %b") for day, _ in per_day]),
-        "digit_chart": charts.bar_chart(stats.per_digit, range(10), width=360),
-        "per_digit": list(enumerate(stats.per_digit)),
-        "accuracy_percent": None if stats.feedback.accuracy is None else stats.feedback.accuracy * 100,
-        "confirmed_share": (stats.feedback.confirmed / stats.feedback.with_feedback * 100
-                            if stats.feedback.with_feedback else 0),
-        "heatmap": charts.confusion_heatmap(confusion),
-        "confusion_rows": [
-            {"digit": digit, "counts": row, "total": sum(row),
-             "accuracy": row[digit] / sum(row) * 100 if sum(row) else None}
-            for digit, row in enumerate(confusion)
-        ],
-        "column_totals": [sum(column) for column in zip(*confusion)],
-    })
+    return render(
+        request,
+        "recognizer/stats.html",
+        {
+            "versions": versions,
+            "version": version,
+            "all_versions": ALL_VERSIONS,
+            "stats": stats,
+            "per_day": per_day,
+            "per_day_total": sum(count for _, count in per_day),
+            "days_shown": STATS_DAYS,
+            "day_chart": charts.bar_chart(
+                [count for _, count in per_day], [day.strftime("%-d %b") for day, _ in per_day]
+            ),
+            "digit_chart": charts.bar_chart(stats.per_digit, range(10), width=360),
+            "per_digit": list(enumerate(stats.per_digit)),
+            "accuracy_percent": None if stats.feedback.accuracy is None else stats.feedback.accuracy * 100,
+            "confirmed_share": (
+                stats.feedback.confirmed / stats.feedback.with_feedback * 100
+                if stats.feedback.with_feedback
+                else 0
+            ),
+            "heatmap": charts.confusion_heatmap(confusion),
+            "confusion_rows": [
+                {
+                    "digit": digit,
+                    "counts": row,
+                    "total": sum(row),
+                    "accuracy": row[digit] / sum(row) * 100 if sum(row) else None,
+                }
+                for digit, row in enumerate(confusion)
+            ],
+            "column_totals": [sum(column) for column in zip(*confusion)],
+        },
+    )
 
 
 def immutable_png(png):

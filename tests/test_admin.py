@@ -34,8 +34,10 @@ def staff_client(client, django_user_model):
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client, predictions):
-    for url in (reverse("admin:recognizer_prediction_changelist"),
-                reverse("admin:recognizer_prediction_change", args=[predictions[0].pk])):
+    for url in (
+        reverse("admin:recognizer_prediction_changelist"),
+        reverse("admin:recognizer_prediction_change", args=[predictions[0].pk]),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
 
@@ -82,7 +84,9 @@ def test_records_cannot_be_added_or_changed_but_can_be_deleted(staff_client, pre
     assert staff_client.post(change_url, {"predicted_digit": other_digit}).status_code == 403
     prediction.refresh_from_db()
     assert prediction.predicted_digit == predictions[2].predicted_digit
-    response = staff_client.post(reverse("admin:recognizer_prediction_delete", args=[prediction.pk]), {"post": "yes"})
+    response = staff_client.post(
+        reverse("admin:recognizer_prediction_delete", args=[prediction.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
     assert not Prediction.objects.filter(pk=prediction.pk).exists()
 

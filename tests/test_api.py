@@ -32,7 +32,10 @@ def canvas_digits(mnist_test_set):
     images, labels = mnist_test_set
     rng = np.random.default_rng(7)
     chosen = [int(np.flatnonzero(labels == digit)[0]) for digit in range(10)]
-    return [(png_of(draw_digit_on_canvas(images[i], rng, background="transparent")), int(labels[i])) for i in chosen]
+    return [
+        (png_of(draw_digit_on_canvas(images[i], rng, background="transparent")), int(labels[i]))
+        for i in chosen
+    ]
 
 
 def post_json(client, body, **extra):
@@ -45,8 +48,15 @@ def test_predict_answers_the_digit_and_stores_the_drawing(client, canvas_digits)
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) >= {"id", "prediction", "probability", "probabilities", "model_version", "created_at",
-                         "input_image"}
+    assert set(body) >= {
+        "id",
+        "prediction",
+        "probability",
+        "probabilities",
+        "model_version",
+        "created_at",
+        "input_image",
+    }
     assert body["prediction"] == label
     assert len(body["probabilities"]) == 10 and abs(sum(body["probabilities"]) - 1) < 1e-4
     assert body["probability"] == max(body["probabilities"]) == body["probabilities"][label]
@@ -55,8 +65,10 @@ def test_predict_answers_the_digit_and_stores_the_drawing(client, canvas_digits)
     stored = Prediction.objects.get(pk=body["id"])
     assert stored.predicted_digit == label and stored.source == "api"
     assert stored.probabilities == pytest.approx(body["probabilities"])
-    assert np.asarray(Image.open(io.BytesIO(bytes(stored.drawing_png)))).tolist() == np.asarray(
-        Image.open(io.BytesIO(png))).tolist()
+    assert (
+        np.asarray(Image.open(io.BytesIO(bytes(stored.drawing_png)))).tolist()
+        == np.asarray(Image.open(io.BytesIO(png))).tolist()
+    )
     input_png = base64.b64decode(body["input_image"].removeprefix("data:image/png;base64,"))
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(input_png))), stored.model_input_array)
 
@@ -110,10 +122,20 @@ MALFORMED = [
     ("list image", "application/json", b'{"image": ["a"]}', 400, "not list"),
     ("JSON list body", "application/json", b'["image"]', 400, "image"),
     ("bad base64", "application/json", b'{"image": "data:image/png;base64,@@@"}', 400, "not valid base64"),
-    ("text, not an image", "application/json", json.dumps({"image": base64.b64encode(b"hello").decode()}).encode(),
-     415, "not a PNG, JPEG or WebP"),
-    ("SVG data URL", "application/json", b'{"image": "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="}', 415,
-     "not a PNG, JPEG or WebP"),
+    (
+        "text, not an image",
+        "application/json",
+        json.dumps({"image": base64.b64encode(b"hello").decode()}).encode(),
+        415,
+        "not a PNG, JPEG or WebP",
+    ),
+    (
+        "SVG data URL",
+        "application/json",
+        b'{"image": "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="}',
+        415,
+        "not a PNG, JPEG or WebP",
+    ),
     ("HTML data URL", "application/json", b'{"image": "data:text/html;base64,PGI+"}', 415, "not an image"),
     ("plain text body", "text/plain", b"hello", 415, "Unsupported media type"),
     ("form post", "application/x-www-form-urlencoded", b"image=abc", 415, "Unsupported media type"),
@@ -121,8 +143,12 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("name, content_type, body, status, words", MALFORMED, ids=[case[0] for case in MALFORMED])
-def test_malformed_requests_get_a_clear_4xx_and_store_nothing(client, name, content_type, body, status, words):
+@pytest.mark.parametrize(
+    "name, content_type, body, status, words", MALFORMED, ids=[case[0] for case in MALFORMED]
+)
+def test_malformed_requests_get_a_clear_4xx_and_store_nothing(
+    client, name, content_type, body, status, words
+):
     response = client.generic("POST", "/api/predict", body, content_type=content_type)
     assert response.status_code == status
     assert response["Content-Type"] == "application/json"
@@ -140,8 +166,11 @@ def test_truncated_png_is_400(client, canvas_digits):
 def test_empty_drawing_is_400(client, blank_png):
     response = post_json(client, {"image": data_url(blank_png)})
     assert response.status_code == 400
-    assert response.json() == {"detail": "The drawing is empty: draw a digit first.", "code": "empty_drawing",
-                               "errors": {"image": ["The drawing is empty: draw a digit first."]}}
+    assert response.json() == {
+        "detail": "The drawing is empty: draw a digit first.",
+        "code": "empty_drawing",
+        "errors": {"image": ["The drawing is empty: draw a digit first."]},
+    }
     assert Prediction.objects.count() == 0
 
 
@@ -204,7 +233,10 @@ def test_corrupt_model_is_reported_by_the_health_check(client, settings, tmp_pat
 
 
 def test_health_is_ok_with_the_shipped_model(client):
-    assert client.get("/api/health").json() == {"status": "ok", "model_version": inference.get_classifier().version}
+    assert client.get("/api/health").json() == {
+        "status": "ok",
+        "model_version": inference.get_classifier().version,
+    }
 
 
 @pytest.fixture
@@ -234,7 +266,9 @@ def test_bad_digit_filter_is_400(client, history, digit):
 
 def test_detail_and_missing_detail(client, history):
     item = history[5]
-    detail = {field: value for field, value in item.items() if field != "feedback_token"}  # given once, at 201
+    detail = {
+        field: value for field, value in item.items() if field != "feedback_token"
+    }  # given once, at 201
     assert client.get(f"/api/predictions/{item['id']}").json() == detail
     missing = client.get("/api/predictions/999999")
     assert missing.status_code == 404 and missing.json()["detail"]
@@ -258,7 +292,9 @@ def test_model_info(client):
 
 def test_openapi_schema_and_docs(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
-    assert {"/api/predict", "/api/predictions", "/api/predictions/{prediction_id}", "/api/model"} <= set(schema["paths"])
+    assert {"/api/predict", "/api/predictions", "/api/predictions/{prediction_id}", "/api/model"} <= set(
+        schema["paths"]
+    )
     assert "201" in schema["paths"]["/api/predict"]["post"]["responses"]
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content

@@ -27,7 +27,10 @@ def test_accuracy_by_background_follows_the_order_the_canvases_were_drawn_in():
     labels = np.array([1, 2, 3, 4, 5, 6, 7])  # drawn on white, black, transparent, white, ...
     predicted = np.array([1, 0, 3, 4, 0, 0, 0])
     assert accuracy_by_background(labels, predicted, backgrounds=("white", "black", "transparent")) == [
-        ("white", 2 / 3, 3), ("black", 0.0, 2), ("transparent", 0.5, 2)]
+        ("white", 2 / 3, 3),
+        ("black", 0.0, 2),
+        ("transparent", 0.5, 2),
+    ]
 
 
 def test_evaluation_without_data_is_a_clear_error(tmp_path):

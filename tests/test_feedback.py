@@ -33,6 +33,7 @@ def predict(client, mnist_test_set):
         response = post_json(client, "/api/predict", {"image": png_data_url(images[index])}, **extra)
         assert response.status_code == 201, response.content
         return response.json()
+
     return make
 
 
@@ -52,7 +53,9 @@ def test_predict_answers_a_feedback_token_once_and_stores_only_its_hash(client, 
 
     row = stored(first["id"])
     assert row.feedback_token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert token not in json.dumps([str(value) for value in Prediction.objects.filter(pk=row.pk).values().get().values()])
+    assert token not in json.dumps(
+        [str(value) for value in Prediction.objects.filter(pk=row.pk).values().get().values()]
+    )
 
     # Never again: not in the detail, not in the list.
     for url in (f"/api/predictions/{first['id']}", "/api/predictions"):
@@ -65,7 +68,9 @@ def test_the_right_token_records_the_true_label_and_when(client, predict):
     prediction = predict(0)  # MNIST's first test digit, a 7
     before = timezone.now()
 
-    response = feedback(client, prediction["id"], {"label": 7, "feedback_token": prediction["feedback_token"]})
+    response = feedback(
+        client, prediction["id"], {"label": 7, "feedback_token": prediction["feedback_token"]}
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -96,9 +101,11 @@ def test_a_new_answer_replaces_the_old_one(client, predict):
 def test_without_the_predictions_own_token_feedback_is_403_and_changes_nothing(client, predict, token):
     prediction, other = predict(0), predict(1)
     real = prediction["feedback_token"]
-    token = {"OTHER": other["feedback_token"],  # another prediction's token
-             "SAME-LENGTH": real[:-1] + ("A" if real[-1] != "A" else "B"),
-             "WITH-SPACE": f" {real}"}.get(token, token)
+    token = {
+        "OTHER": other["feedback_token"],  # another prediction's token
+        "SAME-LENGTH": real[:-1] + ("A" if real[-1] != "A" else "B"),
+        "WITH-SPACE": f" {real}",
+    }.get(token, token)
     body = {"label": 3} if token is None else {"label": 3, "feedback_token": token}
 
     response = feedback(client, prediction["id"], body)
@@ -106,7 +113,7 @@ def test_without_the_predictions_own_token_feedback_is_403_and_changes_nothing(c
     assert response.status_code == 403
     assert response.json() == {
         "detail": "Only the client that asked for this prediction may give feedback on it: send its "
-                  "feedback_token.",
+        "feedback_token.",
         "code": "feedback_not_allowed",
     }
     assert stored(prediction["id"]).true_label is None and stored(prediction["id"]).feedback_at is None
@@ -114,7 +121,9 @@ def test_without_the_predictions_own_token_feedback_is_403_and_changes_nothing(c
 
 def test_a_drawing_stored_without_a_token_takes_no_feedback(client, predict):
     prediction = predict(0)
-    Prediction.objects.filter(pk=prediction["id"]).update(feedback_token_hash="")  # as rows made before feedback
+    Prediction.objects.filter(pk=prediction["id"]).update(
+        feedback_token_hash=""
+    )  # as rows made before feedback
     for token in ("", prediction["feedback_token"]):
         assert feedback(client, prediction["id"], {"label": 7, "feedback_token": token}).status_code == 403
     assert stored(prediction["id"]).true_label is None
@@ -122,7 +131,9 @@ def test_a_drawing_stored_without_a_token_takes_no_feedback(client, predict):
 
 def test_unknown_prediction_is_404(client, predict):
     prediction = predict(0)
-    response = feedback(client, prediction["id"] + 1000, {"label": 7, "feedback_token": prediction["feedback_token"]})
+    response = feedback(
+        client, prediction["id"] + 1000, {"label": 7, "feedback_token": prediction["feedback_token"]}
+    )
     assert response.status_code == 404
     assert response.json() == {"detail": "No prediction has this id.", "code": "not_found"}
 
@@ -142,8 +153,14 @@ def test_a_label_that_is_not_a_digit_is_400_and_changes_nothing(client, predict,
     assert stored(prediction["id"]).true_label is None
 
 
-@pytest.mark.parametrize("body, content_type", [("[7]", "application/json"), ("label=7", "application/x-www-form-urlencoded"),
-                                                ("{", "application/json")])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("[7]", "application/json"),
+        ("label=7", "application/x-www-form-urlencoded"),
+        ("{", "application/json"),
+    ],
+)
 def test_a_malformed_body_is_a_4xx_json_sentence(client, predict, body, content_type):
     prediction = predict(0)
     response = client.post(f"/api/predictions/{prediction['id']}/feedback", body, content_type=content_type)
@@ -156,8 +173,10 @@ def test_feedback_is_throttled_per_client_apart_from_predictions(client, predict
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"predict": "3/min"}}
     prediction = predict(0)  # one drawing: 1 of the 3 predictions this minute
     token = prediction["feedback_token"]
-    statuses = [feedback(client, prediction["id"], {"label": digit, "feedback_token": token}).status_code
-                for digit in (7, 1, 7, 2)]
+    statuses = [
+        feedback(client, prediction["id"], {"label": digit, "feedback_token": token}).status_code
+        for digit in (7, 1, 7, 2)
+    ]
     assert statuses == [200, 200, 200, 429]  # feedback has 3 of its own
     assert stored(prediction["id"]).true_label == 7
     predict(1)  # and predictions still have theirs
@@ -186,6 +205,8 @@ def test_the_schema_documents_the_feedback_endpoint(client):
     properties = schema["components"]["schemas"][request]["properties"]
     assert properties["label"]["minimum"] == 0 and properties["label"]["maximum"] == 9
     assert "feedback_token" in properties
-    predict_response = schema["paths"]["/api/predict"]["post"]["responses"]["201"]["content"]["application/json"]
+    predict_response = schema["paths"]["/api/predict"]["post"]["responses"]["201"]["content"][
+        "application/json"
+    ]
     response_schema = predict_response["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "feedback_token" in schema["components"]["schemas"][response_schema]["properties"]

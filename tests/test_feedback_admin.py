@@ -59,14 +59,17 @@ def test_feedback_filter_and_true_label_column(staff_client, drawings):
 
     assert shown_ids(staff_client.get(url, {"feedback": "none"})) == {drawings["none"].pk}
     assert shown_ids(staff_client.get(url, {"feedback": "confirmed"})) == {
-        drawings["confirmed"].pk, drawings["confirmed_too"].pk}
+        drawings["confirmed"].pk,
+        drawings["confirmed_too"].pk,
+    }
     assert shown_ids(staff_client.get(url, {"feedback": "corrected"})) == {drawings["corrected"].pk}
     assert len(shown_ids(staff_client.get(url))) == 4
 
 
 def export(staff_client, rows):
-    return staff_client.post(reverse(CHANGELIST), {
-        "action": "export_mnist_dataset", "_selected_action": [row.pk for row in rows]})
+    return staff_client.post(
+        reverse(CHANGELIST), {"action": "export_mnist_dataset", "_selected_action": [row.pk for row in rows]}
+    )
 
 
 def test_export_is_a_zip_of_mnist_files_any_mnist_reader_takes(staff_client, drawings, tmp_path):
@@ -75,18 +78,25 @@ def test_export_is_a_zip_of_mnist_files_any_mnist_reader_takes(staff_client, dra
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith('attachment; filename="digit-drawings-mnist-')
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert set(archive.namelist()) == {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "README.txt"}
+        assert set(archive.namelist()) == {
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "README.txt",
+        }
         archive.extractall(tmp_path)
     images, labels, _ = load_split(tmp_path, "train")  # the project's own MNIST reader
 
-    labelled = sorted((drawings["confirmed"], drawings["corrected"], drawings["confirmed_too"]), key=lambda r: r.pk)
+    labelled = sorted(
+        (drawings["confirmed"], drawings["corrected"], drawings["confirmed_too"]), key=lambda r: r.pk
+    )
     assert labels.tolist() == [2, 4, 0]  # the true labels (the 1 read as a 1 was corrected to 4), by id
     assert images.shape == (3, 28, 28) and images.dtype == np.uint8
     for image, row in zip(images, labelled):
         assert np.array_equal(image, Prediction.objects.get(pk=row.pk).model_input_array)
     messages = [str(message) for message in get_messages(response.wsgi_request)]
-    assert messages == ["Exported 3 drawings with their true labels as an MNIST dataset. "
-                        "Skipped 1 without feedback."]
+    assert messages == [
+        "Exported 3 drawings with their true labels as an MNIST dataset. Skipped 1 without feedback."
+    ]
 
 
 def test_export_of_drawings_without_feedback_says_so_and_sends_nothing(staff_client, drawings):

@@ -66,9 +66,14 @@ def test_committed_test_set_is_mnist(mnist_test_set):
     [
         (lambda p: p.write_bytes(p.read_bytes()[:-100]), "truncated"),
         (lambda p: p.write_bytes(p.read_bytes()[:10]), "shorter than the IDX header"),
-        (lambda p: p.write_bytes(struct.pack(">i", 2049) + p.read_bytes()[4:]), "magic number 2049, expected 2051"),
-        (lambda p: p.write_bytes(p.read_bytes()[:8] + struct.pack(">ii", 27, 29) + p.read_bytes()[16:]),
-         "items of shape (27, 29), expected (28, 28)"),
+        (
+            lambda p: p.write_bytes(struct.pack(">i", 2049) + p.read_bytes()[4:]),
+            "magic number 2049, expected 2051",
+        ),
+        (
+            lambda p: p.write_bytes(p.read_bytes()[:8] + struct.pack(">ii", 27, 29) + p.read_bytes()[16:]),
+            "items of shape (27, 29), expected (28, 28)",
+        ),
         (lambda p: p.write_bytes(p.read_bytes() + b"\0" * 784), "header promises 5 items"),
         (lambda p: p.unlink(), "file not found"),
     ],

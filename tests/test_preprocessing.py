@@ -53,7 +53,10 @@ def digit(mnist_test_set):
 @pytest.fixture(scope="module")
 def ink_280(digit):
     """The digit scaled up to a 280×280 canvas: ink in [0, 1]."""
-    return np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BICUBIC), dtype=np.float32) / 255
+    return (
+        np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BICUBIC), dtype=np.float32)
+        / 255
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +74,21 @@ def canvases(ink):
         "L white on black": Image.fromarray(level, "L"),
         "L black on white": Image.fromarray(inverse, "L"),
         "RGB black on white": Image.fromarray(np.stack([inverse] * 3, -1), "RGB"),
-        "RGB blue on yellow": Image.fromarray(np.stack([inverse, inverse, np.full_like(level, 40)], -1), "RGB"),
+        "RGB blue on yellow": Image.fromarray(
+            np.stack([inverse, inverse, np.full_like(level, 40)], -1), "RGB"
+        ),
         # A fresh HTML canvas is transparent black; a black pen leaves black, opaque strokes.
         "RGBA black ink on transparent": Image.fromarray(np.stack([zeros, zeros, zeros, level], -1), "RGBA"),
-        "RGBA white ink on transparent": Image.fromarray(np.stack([np.full_like(level, 255)] * 3 + [level], -1), "RGBA"),
-        "RGBA opaque black on white": Image.fromarray(np.stack([inverse] * 3 + [np.full_like(level, 255)], -1), "RGBA"),
+        "RGBA white ink on transparent": Image.fromarray(
+            np.stack([np.full_like(level, 255)] * 3 + [level], -1), "RGBA"
+        ),
+        "RGBA opaque black on white": Image.fromarray(
+            np.stack([inverse] * 3 + [np.full_like(level, 255)], -1), "RGBA"
+        ),
         "LA black ink on transparent": Image.fromarray(np.stack([zeros, level], -1), "LA"),
-        "P black on white": Image.fromarray(np.stack([inverse] * 3, -1), "RGB").convert("P", palette=Image.Palette.ADAPTIVE),
+        "P black on white": Image.fromarray(np.stack([inverse] * 3, -1), "RGB").convert(
+            "P", palette=Image.Palette.ADAPTIVE
+        ),
         "16-bit white on black": Image.fromarray(level.astype("<u2") * 257),
     }
 
@@ -139,16 +150,18 @@ def drawn(strokes, *, height, centre_x, centre_y, pen_width, background="white")
 @pytest.mark.parametrize(
     "case, placement",
     [
-        ("small", dict(height=60, centre_x=140, centre_y=140, pen_width=7)),
-        ("large", dict(height=250, centre_x=140, centre_y=140, pen_width=29)),
-        ("top-left", dict(height=100, centre_x=62, centre_y=62, pen_width=12)),
-        ("bottom-right", dict(height=100, centre_x=215, centre_y=215, pen_width=12)),
-        ("thin pen", dict(height=180, centre_x=140, centre_y=140, pen_width=10)),
-        ("thick pen", dict(height=180, centre_x=140, centre_y=140, pen_width=32)),
+        ("small", {"height": 60, "centre_x": 140, "centre_y": 140, "pen_width": 7}),
+        ("large", {"height": 250, "centre_x": 140, "centre_y": 140, "pen_width": 29}),
+        ("top-left", {"height": 100, "centre_x": 62, "centre_y": 62, "pen_width": 12}),
+        ("bottom-right", {"height": 100, "centre_x": 215, "centre_y": 215, "pen_width": 12}),
+        ("thin pen", {"height": 180, "centre_x": 140, "centre_y": 140, "pen_width": 10}),
+        ("thick pen", {"height": 180, "centre_x": 140, "centre_y": 140, "pen_width": 32}),
     ],
 )
 def test_size_position_and_pen_width_barely_matter(strokes, case, placement):
-    centred = normalise_image(drawn(strokes, height=180, centre_x=140, centre_y=140, pen_width=20)).model_input
+    centred = normalise_image(
+        drawn(strokes, height=180, centre_x=140, centre_y=140, pen_width=20)
+    ).model_input
     model_input = normalise_image(drawn(strokes, **placement)).model_input
     # The same shape lands in the same place; a thinner or thicker pen changes only the stroke's width.
     assert similarity(model_input, centred) > (0.8 if "pen" in case else 0.9), case
@@ -182,7 +195,7 @@ def test_data_url_and_bare_base64_are_the_same(ink_280, reference):
     encoded = base64.b64encode(png).decode()
     from_url = normalise_base64(f"data:image/png;base64,{encoded}").model_input
     from_bare = normalise_base64(encoded).model_input
-    from_wrapped = normalise_base64("\n".join(encoded[i: i + 76] for i in range(0, len(encoded), 76)))
+    from_wrapped = normalise_base64("\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76)))
     np.testing.assert_array_equal(from_url, from_bare)
     np.testing.assert_array_equal(from_wrapped.model_input, from_bare)
     np.testing.assert_array_equal(from_bare, reference)
@@ -256,14 +269,20 @@ def test_a_huge_transparent_canvas_costs_little_more_memory_than_its_pixels(tmp_
     (tmp_path / "huge.png").write_bytes(stroke_on_transparent_canvas(4096))
     probe = subprocess.run(  # a process of its own: its peak memory is the reading's alone
         [sys.executable, "-c", PEAK_MEMORY_PROBE, str(tmp_path / "small.png"), str(tmp_path / "huge.png")],
-        cwd=settings.BASE_DIR, capture_output=True, text=True, check=True)
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert int(probe.stdout) < 100, f"peak +{probe.stdout.strip()} MB"
 
 
 @pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "RGBA opaque", "LA", "P", "1", "I;16"])
 def test_large_canvas_is_shrunk_first_and_reads_the_same(ink_280, reference, mode):
     """A 2800×2800 upload of the same drawing gives the same 28×28 (and is shrunk before the ink search)."""
-    big_ink = Image.fromarray(np.round(ink_280 * 255).astype(np.uint8)).resize((2800, 2800), Image.Resampling.BICUBIC)
+    big_ink = Image.fromarray(np.round(ink_280 * 255).astype(np.uint8)).resize(
+        (2800, 2800), Image.Resampling.BICUBIC
+    )
     level = np.asarray(big_ink)
     if mode == "RGBA":
         image = Image.fromarray(np.stack([np.zeros_like(level)] * 3 + [level], -1))

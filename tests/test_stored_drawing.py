@@ -28,8 +28,8 @@ def pixels(png):
 def chunk_types(png):
     types, position = [], 8
     while position < len(png):
-        length = int.from_bytes(png[position: position + 4], "big")
-        types.append(png[position + 4: position + 8])
+        length = int.from_bytes(png[position : position + 4], "big")
+        types.append(png[position + 4 : position + 8])
         position += 12 + length
     return types
 
@@ -58,11 +58,14 @@ def test_a_data_url_keeps_the_png_it_carries(canvas):
     assert stored_png(normalise_base64("data:image/png;base64," + base64.b64encode(png).decode())) == png
 
 
-@pytest.mark.parametrize("tamper", [
-    pytest.param(with_text_chunk, id="text chunk"),
-    pytest.param(lambda image: encode(image) + b"<script>alert(1)</script>", id="bytes after IEND"),
-    pytest.param(lambda image: encode(image, icc_profile=b"\0" * 128), id="ICC profile"),
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(with_text_chunk, id="text chunk"),
+        pytest.param(lambda image: encode(image) + b"<script>alert(1)</script>", id="bytes after IEND"),
+        pytest.param(lambda image: encode(image, icc_profile=b"\0" * 128), id="ICC profile"),
+    ],
+)
 def test_a_png_carrying_more_than_pixels_is_re_encoded_to_the_same_pixels(canvas, tamper):
     sent = tamper(canvas)
     stored = stored_png(normalise_bytes(sent))

@@ -27,6 +27,7 @@ FEEDBACK_COUNT = 40
 
 # The pure parts: split, weight, mix, measure -------------------------------------------------------
 
+
 def test_held_out_split_is_seeded_stable_and_never_empty():
     ids = np.arange(1, 1001)
     images = np.zeros((1000, 28, 28), dtype=np.uint8)
@@ -56,9 +57,13 @@ def test_feedback_is_oversampled_to_about_a_tenth_of_training_within_limits():
     assert feedback_training.oversampling_repeats(500, 5_000) == 1
     assert feedback_training.oversampling_repeats(500, 0) == 0
 
-    x, y = feedback_training.mix_in_feedback(np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.uint8),
-                                             np.full((2, 28, 28), 255, np.uint8), np.array([3, 5], np.uint8),
-                                             repeats=3)
+    x, y = feedback_training.mix_in_feedback(
+        np.zeros((4, 28, 28), np.uint8),
+        np.zeros(4, np.uint8),
+        np.full((2, 28, 28), 255, np.uint8),
+        np.array([3, 5], np.uint8),
+        repeats=3,
+    )
     assert x.shape == (10, 28, 28) and y.tolist() == [0, 0, 0, 0, 3, 3, 3, 5, 5, 5]
 
 
@@ -71,6 +76,7 @@ def test_batched_litert_reads_as_the_site_does(settings, mnist_test_set):
 
 
 # The command ------------------------------------------------------------------------------------------
+
 
 def record_digit(image):
     buffer = io.BytesIO()
@@ -108,12 +114,19 @@ def weak_served_model(tmp_path, settings):
 
 def accuracy_on(model_path, images, labels):
     classifier = DigitClassifier(model_path)
-    return float(np.mean([classifier.probabilities(image / np.float32(255)).argmax() == label
-                          for image, label in zip(images, labels)]))
+    return float(
+        np.mean(
+            [
+                classifier.probabilities(image / np.float32(255)).argmax() == label
+                for image, label in zip(images, labels)
+            ]
+        )
+    )
 
 
 def test_trains_on_feedback_reports_before_and_after_and_records_them(
-        synthetic_feedback, weak_served_model, tmp_path, monkeypatch, capsys, mnist_test_set):
+    synthetic_feedback, weak_served_model, tmp_path, monkeypatch, capsys, mnist_test_set
+):
     import training.train
 
     trained_on = {}
@@ -133,7 +146,11 @@ def test_trains_on_feedback_reports_before_and_after_and_records_them(
     section = metadata["feedback"]
     held_out, trained = section["held_out"], section["trained_on"]
     assert section["drawings"] == FEEDBACK_COUNT == held_out + trained and held_out >= 1
-    assert section["corrected"] == selectors.filter_by_feedback(Prediction.objects.all(), "corrected").count() > 0
+    assert (
+        section["corrected"]
+        == selectors.filter_by_feedback(Prediction.objects.all(), "corrected").count()
+        > 0
+    )
     assert f"Feedback: {FEEDBACK_COUNT} labelled drawings ({section['corrected']} corrected" in out
 
     # The held-out drawings were not trained on; the others were, `repeats` times each, after MNIST's 500.
@@ -151,9 +168,13 @@ def test_trains_on_feedback_reports_before_and_after_and_records_them(
     before, after = section["before"], section["after"]
     assert before["model_version"] != metadata["model_version"]
     written = output_dir / "digit_cnn.tflite"
-    assert before["held_out_accuracy"] == accuracy_on(weak_served_model, split.held_out_images, split.held_out_labels)
+    assert before["held_out_accuracy"] == accuracy_on(
+        weak_served_model, split.held_out_images, split.held_out_labels
+    )
     assert after["held_out_accuracy"] == accuracy_on(written, split.held_out_images, split.held_out_labels)
-    assert after["mnist_test_accuracy"] == pytest.approx(metadata["test_accuracy"], abs=0.002)  # Keras' reading
+    assert after["mnist_test_accuracy"] == pytest.approx(
+        metadata["test_accuracy"], abs=0.002
+    )  # Keras' reading
     assert before["mnist_test_accuracy"] < 0.3 < after["mnist_test_accuracy"]
 
     row = re.search(r"^MNIST test \(10,000\)\s+([\d.]+)%\s+([\d.]+)%\s+([+-][\d.]+)pp$", out, re.M)
@@ -161,17 +182,24 @@ def test_trains_on_feedback_reports_before_and_after_and_records_them(
     assert float(row[1]) == pytest.approx(before["mnist_test_accuracy"] * 100, abs=0.005)
     assert float(row[2]) == pytest.approx(after["mnist_test_accuracy"] * 100, abs=0.005)
     assert re.search(rf"^held-out feedback \({held_out}\)\s+[\d.]+%\s+[\d.]+%", out, re.M), out
-    assert sorted(path.name for path in output_dir.iterdir()) == ["digit_cnn.json", "digit_cnn.keras",
-                                                                  "digit_cnn.tflite"]
+    assert sorted(path.name for path in output_dir.iterdir()) == [
+        "digit_cnn.json",
+        "digit_cnn.keras",
+        "digit_cnn.tflite",
+    ]
 
 
 def test_refuses_to_write_a_model_that_reads_mnist_worse_than_the_served_one(
-        synthetic_feedback, settings, tmp_path, capsys):
+    synthetic_feedback, settings, tmp_path, capsys
+):
     served = {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()}
     output_dir = tmp_path / "out"
 
-    with pytest.raises(CommandError, match=r"Not written: the new model reads [\d.]+% of the MNIST test set, "
-                                           r"below the served model's 99\.[\d]+%"):
+    with pytest.raises(
+        CommandError,
+        match=r"Not written: the new model reads [\d.]+% of the MNIST test set, "
+        r"below the served model's 99\.[\d]+%",
+    ):
         call_command("train_model", *FAST, "--include-feedback", "--output-dir", str(output_dir))
 
     assert "MNIST test (10,000)" in capsys.readouterr().out  # the comparison is shown first

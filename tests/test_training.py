@@ -1,7 +1,7 @@
 """Training: the seed network, a real (short) training run, the export and its safety."""
 
+import io
 import json
-import os
 
 import keras
 import numpy as np
@@ -18,15 +18,34 @@ from training.train import to_model_input
 def trained_model_dir(tmp_path_factory):
     """A model trained by `manage.py train_model` for one epoch on the 2,000 committed training digits."""
     output_dir = tmp_path_factory.mktemp("model")
-    call_command("train_model", "--recipe", "seed", "--data-dir", str(MNIST_DIR), "--epochs", "1",
-                 "--output-dir", str(output_dir), "--seed", "3", stdout=open(os.devnull, "w"))
+    call_command(
+        "train_model",
+        "--recipe",
+        "seed",
+        "--data-dir",
+        str(MNIST_DIR),
+        "--epochs",
+        "1",
+        "--output-dir",
+        str(output_dir),
+        "--seed",
+        "3",
+        stdout=io.StringIO(),
+    )
     return output_dir
 
 
 def test_seed_network_is_the_seed_documents():
     model = build_seed_model()
     assert [type(layer).__name__ for layer in model.layers] == [
-        "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
     conv1, _, conv2, _, _, dense, output = model.layers
     assert (conv1.filters, conv1.kernel_size, conv1.activation.__name__) == (32, (3, 3), "relu")
     assert (conv2.filters, conv2.kernel_size, conv2.activation.__name__) == (64, (3, 3), "relu")
@@ -57,20 +76,48 @@ def test_training_run_clearly_beats_chance(trained_model_dir):
 
 def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys, settings):
     shipped = {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()}
-    call_command("train_model", "--recipe", "default", "--data-dir", str(MNIST_DIR), "--epochs", "2",
-                 "--limit", "500", "--batch-size", "50", "--output-dir", str(tmp_path))
+    call_command(
+        "train_model",
+        "--recipe",
+        "default",
+        "--data-dir",
+        str(MNIST_DIR),
+        "--epochs",
+        "2",
+        "--limit",
+        "500",
+        "--batch-size",
+        "50",
+        "--output-dir",
+        str(tmp_path),
+    )
     out = capsys.readouterr().out
     assert "training on 500 images" in out
     assert "epoch  1/2" in out and "epoch  2/2" in out
     assert "Test accuracy:" in out and "per digit:" in out and "confusion matrix" in out
     assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "digit_cnn.json", "digit_cnn.keras", "digit_cnn.tflite"]
+        "digit_cnn.json",
+        "digit_cnn.keras",
+        "digit_cnn.tflite",
+    ]
     assert {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()} == shipped
 
 
 def test_same_seed_gives_the_same_model(trained_model_dir, tmp_path):
-    call_command("train_model", "--recipe", "seed", "--data-dir", str(MNIST_DIR), "--epochs", "1",
-                 "--output-dir", str(tmp_path), "--seed", "3", stdout=open(os.devnull, "w"))
+    call_command(
+        "train_model",
+        "--recipe",
+        "seed",
+        "--data-dir",
+        str(MNIST_DIR),
+        "--epochs",
+        "1",
+        "--output-dir",
+        str(tmp_path),
+        "--seed",
+        "3",
+        stdout=io.StringIO(),
+    )
     first = json.loads((trained_model_dir / "digit_cnn.json").read_text())
     second = json.loads((tmp_path / "digit_cnn.json").read_text())
     assert second["confusion_matrix"] == first["confusion_matrix"]
@@ -115,6 +162,8 @@ def test_failed_export_leaves_the_previous_model_untouched(trained_model_dir, tm
 
 
 def test_missing_data_is_a_clear_command_error(tmp_path):
-    with pytest.raises(CommandError, match=r"Cannot load MNIST: .*train-images-idx3-ubyte\[\.gz\]: file not found"):
+    with pytest.raises(
+        CommandError, match=r"Cannot load MNIST: .*train-images-idx3-ubyte\[\.gz\]: file not found"
+    ):
         call_command("train_model", "--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()

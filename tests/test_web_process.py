@@ -1,4 +1,5 @@
-"""The web process serves with LiteRT alone: whatever page it serves, TensorFlow and Keras are never imported."""
+"""The web process serves with LiteRT alone: whatever page it serves, TensorFlow and Keras are never
+imported."""
 
 import json
 import subprocess
@@ -32,7 +33,8 @@ response = client.post("/api/predict", {"image": base64.b64encode(buffer.getvalu
 from django.contrib.auth import get_user_model
 client.force_login(get_user_model().objects.create_superuser("staff", "staff@example.org", "pw"))
 prediction_id = response.json()["id"]
-pages = ["/", "/history/", "/stats/", f"/predictions/{prediction_id}/drawing.png", f"/predictions/{prediction_id}/input.png", "/api/predictions",
+pages = ["/", "/history/", "/stats/", f"/predictions/{prediction_id}/drawing.png",
+         f"/predictions/{prediction_id}/input.png", "/api/predictions",
          f"/api/predictions/{prediction_id}", "/api/model", "/api/health", "/api/schema/", "/api/docs/",
          "/admin/recognizer/prediction/", f"/admin/recognizer/prediction/{prediction_id}/change/"]
 print(json.dumps({
@@ -48,9 +50,16 @@ print(json.dumps({
 def test_serving_a_prediction_and_every_page_never_imports_tensorflow_or_keras(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", SERVE_ONE_PREDICTION, str(MNIST_DIR)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "digitsite.settings",
-             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_ALLOWED_HOSTS": "testserver"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "digitsite.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+        },
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])

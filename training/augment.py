@@ -44,7 +44,9 @@ def random_affine(images, seed):
     b2 = CENTRE - b0 * (CENTRE + shift_x) - b1 * (CENTRE + shift_y)
     zeros = tf.zeros_like(angle)
     transforms = tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
-    return keras.ops.image.affine_transform(images, transforms, interpolation="bilinear", fill_mode="constant")
+    return keras.ops.image.affine_transform(
+        images, transforms, interpolation="bilinear", fill_mode="constant"
+    )
 
 
 def random_stroke(images, seed):

@@ -4,13 +4,14 @@ All three are written into a staging folder beside the destination and moved int
 of them exist, so an interrupted or failed run leaves the previous model untouched.
 """
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
 
@@ -26,10 +27,8 @@ def model_version_of(tflite_bytes):
 def library_versions():
     versions = {"python": platform.python_version()}
     for package in VERSIONED_PACKAGES:
-        try:
+        with contextlib.suppress(package_metadata.PackageNotFoundError):
             versions[package] = package_metadata.version(package)
-        except package_metadata.PackageNotFoundError:
-            pass
     return versions
 
 
@@ -58,7 +57,7 @@ def export_model(model, *, output_dir, metadata, check=None):
             **metadata,
             **(check(tflite_path) if check else {}),
             "library_versions": library_versions(),
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         (staging / f"{MODEL_NAME}.json").write_text(json.dumps(metadata, indent=2) + "\n")
         # The .json goes last: the site checks that it names the .tflite beside it.

@@ -52,8 +52,12 @@ def split_feedback(ids, images, labels, *, seed, held_out_share=HELD_OUT_SHARE):
         held_out[np.argmin(fractions)] = True
     train = ~held_out
     return FeedbackSplit(
-        train_ids=ids[train], train_images=images[train], train_labels=labels[train],
-        held_out_ids=ids[held_out], held_out_images=images[held_out], held_out_labels=labels[held_out],
+        train_ids=ids[train],
+        train_images=images[train],
+        train_labels=labels[train],
+        held_out_ids=ids[held_out],
+        held_out_images=images[held_out],
+        held_out_labels=labels[held_out],
     )
 
 
@@ -86,7 +90,7 @@ def tflite_probabilities(model_path, images, *, batch_size=500):
     interpreter.allocate_tensors()
     outputs = []
     for start in range(0, len(x), batch_size):
-        batch = x[start:start + batch_size]
+        batch = x[start : start + batch_size]
         padded = np.zeros((batch_size, *x.shape[1:]), dtype=np.float32)  # the last batch, filled up
         padded[: len(batch)] = batch
         interpreter.set_tensor(input_index, padded)
@@ -114,8 +118,10 @@ def measure(model_path, mnist, split):
 
 def before_after_table(before, after, *, held_out, tested):
     """Accuracy before and after, side by side, for people."""
-    rows = [(f"MNIST test ({tested:,})", "mnist_test_accuracy"),
-            (f"held-out feedback ({held_out:,})", "held_out_accuracy")]
+    rows = [
+        (f"MNIST test ({tested:,})", "mnist_test_accuracy"),
+        (f"held-out feedback ({held_out:,})", "held_out_accuracy"),
+    ]
     width = max(len(label) for label, _ in rows)
     lines = [f"{'accuracy':<{width}}  {'before':>8}  {'after':>8}  {'change':>8}"]
     for label, key in rows:

@@ -46,9 +46,10 @@ def evaluate_predictions(true_labels, predicted_labels):
 def format_evaluation(evaluation, *, title):
     """A report: overall accuracy, accuracy per digit, and the confusion matrix."""
     lines = [f"{title}: {evaluation.accuracy:.2%} of {evaluation.count:,} images"]
-    lines.append("per digit:  " + "  ".join(
-        f"{digit}: {value:.2%}" for digit, value in enumerate(evaluation.per_digit_accuracy)
-    ))
+    lines.append(
+        "per digit:  "
+        + "  ".join(f"{digit}: {value:.2%}" for digit, value in enumerate(evaluation.per_digit_accuracy))
+    )
     lines.append("confusion matrix (rows: true digit, columns: predicted):")
     lines.append("      " + "".join(f"{digit:>6}" for digit in range(NUM_CLASSES)))
     for digit, row in enumerate(evaluation.confusion_matrix):

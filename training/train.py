@@ -1,8 +1,8 @@
 """Step 3 — training: a recipe (network, optimiser, schedule, augmentation) fitted to MNIST."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import keras
 import numpy as np
@@ -25,11 +25,25 @@ class Recipe:
 
 RECIPES = {
     # The seed document: its network, Adam's defaults, 5 epochs of batch 32, no augmentation.
-    "seed": Recipe("seed", build_seed_model, epochs=5, batch_size=32, learning_rate=1e-3,
-                   augment=False, cosine_schedule=False),
+    "seed": Recipe(
+        "seed",
+        build_seed_model,
+        epochs=5,
+        batch_size=32,
+        learning_rate=1e-3,
+        augment=False,
+        cosine_schedule=False,
+    ),
     # What the site ships: a deeper network trained on canvas-like augmented digits.
-    "default": Recipe("default", build_default_model, epochs=30, batch_size=128, learning_rate=3e-3,
-                      augment=True, cosine_schedule=True),
+    "default": Recipe(
+        "default",
+        build_default_model,
+        epochs=30,
+        batch_size=128,
+        learning_rate=3e-3,
+        augment=True,
+        cosine_schedule=True,
+    ),
 }
 
 

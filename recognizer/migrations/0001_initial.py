@@ -6,31 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Prediction',
+            name="Prediction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('source', models.CharField(choices=[('web', 'Drawing page'), ('api', 'API')], default='api', max_length=8)),
-                ('drawing_png', models.BinaryField(help_text='The drawing as received, re-encoded as PNG.')),
-                ('drawing_width', models.PositiveIntegerField()),
-                ('drawing_height', models.PositiveIntegerField()),
-                ('model_input', models.BinaryField(help_text='The 28×28 image the model read: 784 bytes, row by row, white ink on black.', max_length=784)),
-                ('predicted_digit', models.PositiveSmallIntegerField(db_index=True, validators=[django.core.validators.MaxValueValidator(9)])),
-                ('probability', models.FloatField(help_text="The predicted digit's probability.")),
-                ('probabilities', models.JSONField(help_text='The ten probabilities, for digits 0 to 9.')),
-                ('model_version', models.CharField(db_index=True, max_length=32)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("web", "Drawing page"), ("api", "API")], default="api", max_length=8
+                    ),
+                ),
+                ("drawing_png", models.BinaryField(help_text="The drawing as received, re-encoded as PNG.")),
+                ("drawing_width", models.PositiveIntegerField()),
+                ("drawing_height", models.PositiveIntegerField()),
+                (
+                    "model_input",
+                    models.BinaryField(
+                        help_text="The 28×28 image the model read: 784 bytes, row by row, white ink on black.",
+                        max_length=784,
+                    ),
+                ),
+                (
+                    "predicted_digit",
+                    models.PositiveSmallIntegerField(
+                        db_index=True, validators=[django.core.validators.MaxValueValidator(9)]
+                    ),
+                ),
+                ("probability", models.FloatField(help_text="The predicted digit's probability.")),
+                ("probabilities", models.JSONField(help_text="The ten probabilities, for digits 0 to 9.")),
+                ("model_version", models.CharField(db_index=True, max_length=32)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('predicted_digit__lte', 9)), name='prediction_digit_is_0_to_9')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("predicted_digit__lte", 9)), name="prediction_digit_is_0_to_9"
+                    )
+                ],
             },
         ),
     ]

@@ -5,29 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recognizer', '0001_initial'),
+        ("recognizer", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='prediction',
-            name='feedback_at',
-            field=models.DateTimeField(blank=True, help_text='When the feedback was last given.', null=True),
+            model_name="prediction",
+            name="feedback_at",
+            field=models.DateTimeField(blank=True, help_text="When the feedback was last given.", null=True),
         ),
         migrations.AddField(
-            model_name='prediction',
-            name='feedback_token_hash',
-            field=models.CharField(blank=True, default='', editable=False, help_text='SHA-256 (hex) of the feedback token given to the client; empty: no feedback possible.', max_length=64),
+            model_name="prediction",
+            name="feedback_token_hash",
+            field=models.CharField(
+                blank=True,
+                default="",
+                editable=False,
+                help_text="SHA-256 (hex) of the feedback token given to the client; empty: no feedback possible.",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='prediction',
-            name='true_label',
-            field=models.PositiveSmallIntegerField(blank=True, db_index=True, help_text='The digit the person says they drew (feedback), or empty.', null=True, validators=[django.core.validators.MaxValueValidator(9)]),
+            model_name="prediction",
+            name="true_label",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                db_index=True,
+                help_text="The digit the person says they drew (feedback), or empty.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(9)],
+            ),
         ),
         migrations.AddConstraint(
-            model_name='prediction',
-            constraint=models.CheckConstraint(condition=models.Q(('true_label__isnull', True), ('true_label__lte', 9), _connector='OR'), name='prediction_true_label_is_0_to_9'),
+            model_name="prediction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("true_label__isnull", True), ("true_label__lte", 9), _connector="OR"),
+                name="prediction_true_label_is_0_to_9",
+            ),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('recognizer', '0002_prediction_feedback'),
+        ("recognizer", "0002_prediction_feedback"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='prediction',
-            name='drawing_png',
-            field=models.BinaryField(help_text='The drawing as received, as PNG: a plain PNG byte for byte, any other image re-encoded.'),
+            model_name="prediction",
+            name="drawing_png",
+            field=models.BinaryField(
+                help_text="The drawing as received, as PNG: a plain PNG byte for byte, any other image re-encoded."
+            ),
         ),
     ]

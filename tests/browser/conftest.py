@@ -17,11 +17,19 @@ from tests.browser.drawing import canvas_origin, interpolate, touch
 # database calls from async code would then refuse the test's own (synchronous) queries.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2,
-         "has_touch": True, "is_mobile": True}
+PHONE = {
+    "viewport": {"width": 375, "height": 667},
+    "device_scale_factor": 2,
+    "has_touch": True,
+    "is_mobile": True,
+}
 STEPS_PER_SEGMENT = 2  # pointer positions sent from one point of a stroke to the next
 
 expect.set_options(timeout=10_000)
@@ -77,16 +85,19 @@ def artifacts():
 @pytest.fixture
 def drawing_page(live_server):
     """Open the drawing page in `page` and wait until its script is ready."""
+
     def open_drawing_page(page):
         page.goto(live_server.url + "/")
         expect(page.locator("#pad")).to_be_visible()
         return page
+
     return open_drawing_page
 
 
 @pytest.fixture
 def draw_strokes():
     """Draw strokes (lists of (x, y) in the pad's CSS pixels) with the mouse, one press per stroke."""
+
     def draw(page, strokes):
         left, top = canvas_origin(page)
         for stroke in strokes:
@@ -96,12 +107,14 @@ def draw_strokes():
             for x, y in stroke[1:]:
                 page.mouse.move(left + x, top + y, steps=STEPS_PER_SEGMENT)
             page.mouse.up()
+
     return draw
 
 
 @pytest.fixture
 def touch_strokes():
     """Draw strokes with one finger: real touchStart/touchMove/touchEnd events through DevTools."""
+
     def draw(page, strokes):
         left, top = canvas_origin(page)
         session = page.context.new_cdp_session(page)
@@ -114,4 +127,5 @@ def touch_strokes():
                 session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         finally:
             session.detach()
+
     return draw

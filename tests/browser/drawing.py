@@ -42,10 +42,13 @@ def interpolate(points, *, steps):
 
 def touch(session, kind, point):
     """One finger (id 1) touching at `point` (viewport CSS px): touchStart or touchMove."""
-    session.send("Input.dispatchTouchEvent", {
-        "type": kind,
-        "touchPoints": [{"x": point[0], "y": point[1], "id": 1, "radiusX": 4, "radiusY": 4, "force": 1}],
-    })
+    session.send(
+        "Input.dispatchTouchEvent",
+        {
+            "type": kind,
+            "touchPoints": [{"x": point[0], "y": point[1], "id": 1, "radiusX": 4, "radiusY": 4, "force": 1}],
+        },
+    )
 
 
 INKED_PIXELS_JS = """() => {

@@ -6,7 +6,11 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.drawing import (
-    canvas_png, digit_strokes, first_of_each_digit, inked_pixels, predict_requests,
+    canvas_png,
+    digit_strokes,
+    first_of_each_digit,
+    inked_pixels,
+    predict_requests,
 )
 
 ERROR_TEXT = "Error with prediction. Please try again."
@@ -79,8 +83,12 @@ def test_a_failed_request_shows_the_error_and_the_page_keeps_working(
     drawing_page(page)
     draw_strokes(page, digit_strokes(a_digit(mnist_test_set, 5)))
 
-    page.route("**/api/predict", lambda route: route.fulfill(
-        status=500, content_type="application/json", body=json.dumps({"detail": "boom", "code": "error"})))
+    page.route(
+        "**/api/predict",
+        lambda route: route.fulfill(
+            status=500, content_type="application/json", body=json.dumps({"detail": "boom", "code": "error"})
+        ),
+    )
     page.locator("#predict").click()
     expect(page.locator("#status")).to_have_text(ERROR_TEXT)
     expect(page.locator("#result")).to_be_hidden()
@@ -139,7 +147,7 @@ def test_the_controls_are_reachable_by_keyboard_and_labelled(page, drawing_page)
     for _ in range(12):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("() => document.activeElement.id || document.activeElement.innerText"))
-    assert ["predict", "undo", "clear"] == [name for name in reached if name in {"predict", "undo", "clear"}]
+    assert [name for name in reached if name in {"predict", "undo", "clear"}] == ["predict", "undo", "clear"]
     assert "See recent drawings in the history →" in reached
 
     for name in ("Predict", "Undo the last stroke", "Clear the drawing"):
@@ -161,8 +169,9 @@ def test_a_signed_in_user_predicts_too_csrf_is_sent(
     # DRF checks CSRF only for session-authenticated users: sign in, so a missing token would fail.
     user = django_user_model.objects.create_user(username="drawer", password="not-used")
     client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
     drawing_page(page)
     assert any(cookie["name"] == "csrftoken" for cookie in page.context.cookies())
     draw_strokes(page, digit_strokes(a_digit(mnist_test_set, 8)))

@@ -20,8 +20,9 @@ def draw_and_predict(page, draw, image, digit):
     expect(page.locator("#prediction")).to_have_text(f"Prediction: {digit}")
 
 
-def test_confirm_then_correct_then_a_new_drawing(page, drawing_page, draw_strokes, mnist_test_set, live_server,
-                                                 artifacts):
+def test_confirm_then_correct_then_a_new_drawing(
+    page, drawing_page, draw_strokes, mnist_test_set, live_server, artifacts
+):
     drawing_page(page)
     draw_and_predict(page, draw_strokes, a_digit(mnist_test_set, 4), 4)
     feedback = page.get_by_role("group", name="Right?")
@@ -65,8 +66,9 @@ def test_confirm_then_correct_then_a_new_drawing(page, drawing_page, draw_stroke
     page.screenshot(path=artifacts / "stats-desktop.png", full_page=True)
 
 
-def test_feedback_by_keyboard_and_by_touch(page, phone_page, drawing_page, draw_strokes, touch_strokes,
-                                           mnist_test_set, artifacts):
+def test_feedback_by_keyboard_and_by_touch(
+    page, phone_page, drawing_page, draw_strokes, touch_strokes, mnist_test_set, artifacts
+):
     drawing_page(page)
     draw_and_predict(page, draw_strokes, a_digit(mnist_test_set, 7), 7)
     for _ in range(30):  # Tab from the Predict button to the ✓

@@ -30,10 +30,12 @@ def test_new_predictions_appear_in_the_history(page, drawing_page, draw_strokes,
     tiles = page.locator(".gallery .tile")
     expect(tiles).to_have_count(3)
     newest_first = list(reversed(drawn))
-    assert [t.split()[-1] for t in tiles.locator(".tile__digit").all_inner_texts()] == \
-        [str(label) for label, _ in newest_first]
-    assert [t.split()[-1] for t in tiles.locator(".tile__probability").all_inner_texts()] == \
-        [probability for _, probability in newest_first]
+    assert [t.split()[-1] for t in tiles.locator(".tile__digit").all_inner_texts()] == [
+        str(label) for label, _ in newest_first
+    ]
+    assert [t.split()[-1] for t in tiles.locator(".tile__probability").all_inner_texts()] == [
+        probability for _, probability in newest_first
+    ]
     stored = list(Prediction.objects.all())  # newest first
     times = tiles.locator("time")
     assert times.all_inner_texts() == [p.created_at.strftime("%-d %b %Y, %H:%M") for p in stored]
@@ -65,8 +67,10 @@ def test_history_is_paginated_newest_first(new_page, live_server, mnist_test_set
     expect(tiles).to_have_count(HISTORY_PAGE_SIZE)
     expect(page.get_by_text(f"{count} drawings, newest first.")).to_be_visible()
     expect(page.get_by_text("Page 1 of 2")).to_be_visible()
-    shown = [int(re.search(r"/predictions/(\d+)/", src)[1])
-             for src in tiles.locator("img").evaluate_all("imgs => imgs.map(i => i.getAttribute('src'))")]
+    shown = [
+        int(re.search(r"/predictions/(\d+)/", src)[1])
+        for src in tiles.locator("img").evaluate_all("imgs => imgs.map(i => i.getAttribute('src'))")
+    ]
     assert shown == ids[:HISTORY_PAGE_SIZE]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     page.screenshot(path=artifacts / "history-phone.png")

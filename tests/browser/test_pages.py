@@ -18,10 +18,14 @@ def predictions_with_feedback(mnist_test_set):
     """Three stored drawings, two with feedback, so the history shows images and the stats draw charts."""
     images, labels = mnist_test_set
     rng = np.random.default_rng(9)
-    predictions = [services.record_prediction(drawing=normalise_image(draw_digit_on_canvas(image, rng)))
-                   for image in images[:3]]
+    predictions = [
+        services.record_prediction(drawing=normalise_image(draw_digit_on_canvas(image, rng)))
+        for image in images[:3]
+    ]
     for prediction, label in zip(predictions[:2], labels[:2]):
-        services.record_feedback(prediction_id=prediction.id, label=int(label), token=prediction.feedback_token)
+        services.record_feedback(
+            prediction_id=prediction.id, label=int(label), token=prediction.feedback_token
+        )
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -34,14 +38,19 @@ def test_a_page_loads_everything_from_the_site_itself(path, page, live_server, p
         page.get_by_role("button", name="Log in").click()
     requests, failures = [], []
     page.on("request", lambda request: requests.append(request.url))
-    page.on("response", lambda response: failures.append((response.status, response.url))
-            if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: failures.append((response.status, response.url)) if response.status >= 400 else None,
+    )
 
     page.goto(live_server.url + path, wait_until="networkidle")
 
     site = urlsplit(live_server.url).netloc
-    elsewhere = [url for url in requests if urlsplit(url).scheme not in ("data", "blob")
-                 and urlsplit(url).netloc != site]
+    elsewhere = [
+        url
+        for url in requests
+        if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != site
+    ]
     assert not elsewhere, f"{path} asked other hosts for {elsewhere}"
     assert not failures, f"{path} had failed requests: {failures}"
     icons = page.locator("link[rel~=icon]")

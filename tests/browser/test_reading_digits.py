@@ -41,8 +41,10 @@ def test_twenty_mnist_digits_drawn_with_the_mouse_are_read(
 
     page.screenshot(path=artifacts / "prediction-desktop.png", full_page=True)
     wrong = [(label, read) for label, read, _ in answers if label != read]
-    print(f"\nMouse-drawn MNIST digits read right: {len(answers) - len(wrong)}/{len(answers)}; "
-          f"misread (label, read): {wrong}")
+    print(
+        f"\nMouse-drawn MNIST digits read right: {len(answers) - len(wrong)}/{len(answers)}; "
+        f"misread (label, read): {wrong}"
+    )
     assert len(wrong) <= 2, f"misread (label, read): {wrong}"
 
     # Every drawing was stored as sent from the drawing page, with what the page showed.

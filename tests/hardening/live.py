@@ -29,6 +29,7 @@ STARTUP_LIMIT = 120  # seconds for gunicorn to answer at all (a guard against ha
 
 # Databases -------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Database:
     url: str
@@ -81,26 +82,38 @@ def fresh_database(tmp_path):
 
 # The server ------------------------------------------------------------------------------------------
 
+
 def production_environment(database, **overrides):
     """gunicorn's environment: production settings over plain HTTP, this database; overrides win
     (None removes a variable)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("DJANGO_") and key != "DATABASE_URL"}
-    env.update({
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_SECURE": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database.url,
-        "DJANGO_PREDICT_THROTTLE_RATE": "1000000/min",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") and key != "DATABASE_URL"
+    }
+    env.update(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_SECURE": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": database.url,
+            "DJANGO_PREDICT_THROTTLE_RATE": "1000000/min",
+        }
+    )
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}
 
 
 def migrate(env):
-    done = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
-                          cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -128,7 +141,9 @@ class LiveServer:
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
-            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+            return Response(
+                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            )
         finally:
             connection.close()
 
@@ -144,14 +159,18 @@ class LiveServer:
         A server that enforces its size limit from the header answers 413 at once; one that reads the
         body first gets a short one and answers something else (or nothing).
         """
-        head = (f"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        head = (
+            f"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
         with socket.create_connection(("127.0.0.1", self.port), timeout=60) as connection:
             connection.sendall(head + body[:send])
             connection.shutdown(socket.SHUT_WR)
             response = http.client.HTTPResponse(connection)
             response.begin()
-            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+            return Response(
+                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            )
 
     def log(self):
         return self.log_path.read_text(errors="replace")
@@ -168,7 +187,9 @@ class LiveServer:
                 return self.request("GET", "/api/health", timeout=10)
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"gunicorn did not answer in {STARTUP_LIMIT} s:\n{self.log()}") from None
+                    raise AssertionError(
+                        f"gunicorn did not answer in {STARTUP_LIMIT} s:\n{self.log()}"
+                    ) from None
                 time.sleep(0.2)
 
 
@@ -178,9 +199,22 @@ def gunicorn(env, log_path, *, workers=2):
     port = free_port()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "digitsite.wsgi", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10"],
-            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "digitsite.wsgi",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--graceful-timeout",
+                "10",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         server = LiveServer(port, process, Path(log_path))
         try:
@@ -207,12 +241,27 @@ def private_redis(folder):
     port = free_port()
     try:
         process = subprocess.Popen(
-            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            [
+                REDIS_SERVER,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
     except FileNotFoundError:
-        raise AssertionError(f"{REDIS_SERVER} not found: install Debian's redis-server (make test does) "
-                             "or set REDIS_SERVER=/path/to/redis-server") from None
+        raise AssertionError(
+            f"{REDIS_SERVER} not found: install Debian's redis-server (make test does) "
+            "or set REDIS_SERVER=/path/to/redis-server"
+        ) from None
     try:
         deadline = time.monotonic() + STARTUP_LIMIT
         while True:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -71,7 +71,7 @@ def post_all(server, bodies, *, meanwhile=None):
 
 
 def backdate_all(database, *, days):
-    moment = datetime.now(timezone.utc) - timedelta(days=days)
+    moment = datetime.now(UTC) - timedelta(days=days)
     stored_as = moment.strftime("%Y-%m-%d %H:%M:%S.%f") if database.vendor == "sqlite" else moment.isoformat()
     database.execute("UPDATE recognizer_prediction SET created_at = %s", (stored_as,))
 
@@ -79,12 +79,19 @@ def backdate_all(database, *, days):
 def prune(env):
     """`manage.py prune_predictions` in its own process, in small batches: many short write transactions
     that each read before they write, racing the workers' inserts."""
-    return subprocess.run([sys.executable, "manage.py", "prune_predictions", "--older-than", "30", "--batch-size", "4"],
-                          cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "manage.py", "prune_predictions", "--older-than", "30", "--batch-size", "4"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_1200_predictions_from_16_clients_on_2_workers_are_all_stored_while_old_ones_are_pruned(
-        tmp_path, mnist_test_set):
+    tmp_path, mnist_test_set
+):
     bodies = canvas_bodies(mnist_test_set)
     with fresh_database(tmp_path) as database:
         env = production_environment(database)
@@ -94,20 +101,26 @@ def test_1200_predictions_from_16_clients_on_2_workers_are_all_stored_while_old_
             assert {status for status, _ in history} == {201}
             backdate_all(database, days=400)
             results, pruning, answered_by_then = post_all(
-                server, [body for body, _ in bodies], meanwhile=lambda: prune(env))
+                server, [body for body, _ in bodies], meanwhile=lambda: prune(env)
+            )
             log = server.log()
         stored = dict(database.query("SELECT id, predicted_digit FROM recognizer_prediction"))
 
     statuses = Counter(status for status, _ in results)
     failures = [answer for status, answer in results if status != 201]
-    print(f"{database.vendor}: {len(results)} requests from {CLIENTS} clients: {dict(statuses)}; "
-          f"{len(stored)} rows stored; {OLD} old drawings pruned meanwhile in batches of 4 "
-          f"(done when {answered_by_then} of {REQUESTS} requests were answered)")
+    print(
+        f"{database.vendor}: {len(results)} requests from {CLIENTS} clients: {dict(statuses)}; "
+        f"{len(stored)} rows stored; {OLD} old drawings pruned meanwhile in batches of 4 "
+        f"(done when {answered_by_then} of {REQUESTS} requests were answered)"
+    )
     assert failures == [], failures[:5]
     assert statuses == {201: REQUESTS}
     assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
     assert pruning.returncode == 0, pruning.stdout + pruning.stderr
-    assert f"Deleted {OLD} drawings older than 30 days" in pruning.stdout and f"in {OLD // 4} batches" in pruning.stdout
+    assert (
+        f"Deleted {OLD} drawings older than 30 days" in pruning.stdout
+        and f"in {OLD // 4} batches" in pruning.stdout
+    )
 
     answered = {answer["id"]: answer["prediction"] for _, answer in results}
     assert len(answered) == REQUESTS  # one row per answer...

@@ -65,6 +65,7 @@ def test_hostile_body_is_a_clear_4xx_that_stores_nothing(client, case, valid_req
 
 def test_pixel_bomb_is_refused_without_decoding_its_pixels(client, monkeypatch):
     """The 30000×30000 PNG is refused from its header: Pillow's decoder is never asked for a pixel."""
+
     def no_decoding(self, *args, **kwargs):
         raise AssertionError("the pixels of a pixel bomb were decoded")
 
@@ -97,14 +98,33 @@ def test_drawing_on_half_transparent_paper_is_read(client, drawn_digits):
 
 # Property-based: whatever junk arrives, a 4xx and no row. ---------------------------------------------
 
-CONTENT_TYPES = [JSON, "application/json; charset=utf-8", "text/plain", "application/octet-stream", "image/png",
-                 payloads.MULTIPART, "multipart/form-data", "application/x-www-form-urlencoded", None]
-MEDIA_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml", "text/html", "application/json"]
+CONTENT_TYPES = [
+    JSON,
+    "application/json; charset=utf-8",
+    "text/plain",
+    "application/octet-stream",
+    "image/png",
+    payloads.MULTIPART,
+    "multipart/form-data",
+    "application/x-www-form-urlencoded",
+    None,
+]
+MEDIA_TYPES = [
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "image/gif",
+    "image/svg+xml",
+    "text/html",
+    "application/json",
+]
 MODES = ["1", "L", "LA", "P", "PA", "RGB", "RGBA", "I;16", "CMYK"]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=16,
 )
 
@@ -118,8 +138,12 @@ def crafted_png(draw):
     colour = draw(st.sampled_from([0, 2, 3, 4, 6]))
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     data = draw(st.binary(max_size=512))
-    return (payloads.PNG_SIGNATURE + payloads.png_chunk(b"IHDR", header) + payloads.png_chunk(b"IDAT", data)
-            + payloads.png_chunk(b"IEND", b""))
+    return (
+        payloads.PNG_SIGNATURE
+        + payloads.png_chunk(b"IHDR", header)
+        + payloads.png_chunk(b"IDAT", data)
+        + payloads.png_chunk(b"IEND", b"")
+    )
 
 
 @st.composite
@@ -134,8 +158,9 @@ def pillow_image(draw, *, formats, tiny=False, uniform=False):
             bands = len(Image.new(mode, (1, 1)).getbands())
             image = Image.new(mode, size, tuple(draw(st.integers(0, 255)) for _ in range(bands)))
     else:
-        image = Image.frombytes("L", size, draw(st.binary(min_size=size[0] * size[1],
-                                                          max_size=size[0] * size[1]))).convert(mode)
+        image = Image.frombytes(
+            "L", size, draw(st.binary(min_size=size[0] * size[1], max_size=size[0] * size[1]))
+        ).convert(mode)
     try:
         return encode(image, draw(st.sampled_from(formats)))
     except (OSError, ValueError, KeyError):  # this format cannot hold this mode
@@ -170,8 +195,16 @@ def image_request(draw):
     if how == "base64":
         return payloads.json_body({"image": base64.b64encode(data).decode()})
     if how == "file":
-        return multipart(files=[("image", draw(st.text(max_size=20)).replace('"', "") or "x",
-                                 draw(st.sampled_from(MEDIA_TYPES)), data)])
+        return multipart(
+            files=[
+                (
+                    "image",
+                    draw(st.text(max_size=20)).replace('"', "") or "x",
+                    draw(st.sampled_from(MEDIA_TYPES)),
+                    data,
+                )
+            ]
+        )
     return multipart(fields=[("image", data_url(data))])
 
 
@@ -179,15 +212,20 @@ hostile_requests = st.one_of(
     st.tuples(st.sampled_from(CONTENT_TYPES), st.binary(max_size=4096)),
     json_values.map(lambda value: (JSON, json.dumps(value).encode())),
     st.fixed_dictionaries({"image": json_values}, optional={"source": json_values}).map(
-        lambda document: (JSON, json.dumps(document).encode())),
+        lambda document: (JSON, json.dumps(document).encode())
+    ),
     image_request(),
     st.lists(st.tuples(st.sampled_from(["image", "source", "x"]), st.text(max_size=60)), max_size=5).map(
-        lambda fields: multipart(fields=fields)),
+        lambda fields: multipart(fields=fields)
+    ),
 )
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(request=hostile_requests)
 def test_generated_junk_is_always_a_4xx_and_never_stored(client, request):
     cache.clear()  # the throttle's history: these are many clients, not one

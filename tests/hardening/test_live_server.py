@@ -78,7 +78,12 @@ def test_a_huge_drawing_does_not_leave_its_memory_in_the_workers(served):
     while not settled() and time.monotonic() < deadline:
         time.sleep(0.05)
     after = server.workers_resident_mb()
-    print("worker RSS MB, warm:", [round(mb) for mb in warm], "after huge drawings:", [round(mb) for mb in after])
+    print(
+        "worker RSS MB, warm:",
+        [round(mb) for mb in warm],
+        "after huge drawings:",
+        [round(mb) for mb in after],
+    )
     assert settled(), (warm, after)
 
 
@@ -106,14 +111,18 @@ def test_errors_are_logged_not_shown(served):
     log has the traceback."""
     server, database = served
     created = json.loads(server.post(*json_image(bar_image())).body)
-    database.execute("UPDATE recognizer_prediction SET model_input = %s WHERE id = %s", (b"\x01\x02\x03", created["id"]))
+    database.execute(
+        "UPDATE recognizer_prediction SET model_input = %s WHERE id = %s", (b"\x01\x02\x03", created["id"])
+    )
 
     page = server.request("GET", f"/predictions/{created['id']}/input.png")
     api = server.request("GET", f"/api/predictions/{created['id']}")
 
     assert page.status == 500 and b"Server Error (500)" in page.body
     assert api.status == 500 and json.loads(api.body) == {
-        "detail": "Something went wrong on our side. Please try again later.", "code": "server_error"}
+        "detail": "Something went wrong on our side. Please try again later.",
+        "code": "server_error",
+    }
     for response in (page, api):
         assert b"Traceback" not in response.body and b"reshape" not in response.body
     log = server.log()
@@ -139,8 +148,13 @@ def served_securely(tmp_path_factory):
     and a tight throttle of 3 predictions a minute per client."""
     folder = tmp_path_factory.mktemp("secure")
     with fresh_database(folder) as database:
-        env = production_environment(database, DJANGO_DEBUG=None, DJANGO_SECURE=None, DJANGO_NUM_PROXIES="1",
-                                     DJANGO_PREDICT_THROTTLE_RATE="3/min")
+        env = production_environment(
+            database,
+            DJANGO_DEBUG=None,
+            DJANGO_SECURE=None,
+            DJANGO_NUM_PROXIES="1",
+            DJANGO_PREDICT_THROTTLE_RATE="3/min",
+        )
         migrate(env)
         with gunicorn(env, folder / "gunicorn.log") as server:
             yield server
@@ -183,8 +197,9 @@ def served_with_redis(tmp_path_factory):
     (DJANGO_CACHE_URL), 3 predictions a minute per client, behind one proxy."""
     folder = tmp_path_factory.mktemp("redis")
     with fresh_database(folder) as database, private_redis(folder) as redis_url:
-        env = production_environment(database, DJANGO_CACHE_URL=redis_url, DJANGO_NUM_PROXIES="1",
-                                     DJANGO_PREDICT_THROTTLE_RATE="3/min")
+        env = production_environment(
+            database, DJANGO_CACHE_URL=redis_url, DJANGO_NUM_PROXIES="1", DJANGO_PREDICT_THROTTLE_RATE="3/min"
+        )
         migrate(env)
         with gunicorn(env, folder / "gunicorn.log") as server:
             yield server, redis_url

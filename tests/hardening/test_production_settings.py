@@ -17,14 +17,24 @@ def manage(*arguments, **environment):
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.pop("DATABASE_URL", None)
     env.update({key: value for key, value in environment.items() if value is not None})
-    done = subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
 def production(**overrides):
-    return {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "digits.example.org", **overrides}
+    return {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "digits.example.org",
+        **overrides,
+    }
 
 
 def test_deploy_check_is_clean_in_production():
@@ -70,16 +80,24 @@ def test_a_weak_key_fails_the_deploy_check():
 def test_the_wsgi_entry_point_defaults_to_production():
     """gunicorn imports digitsite.wsgi: with DJANGO_DEBUG unset, debug is off and a key is required."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    done = subprocess.run([sys.executable, "-c", "import digitsite.wsgi"], cwd=settings.BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", "import digitsite.wsgi"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode != 0 and "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off" in done.stderr
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("DJANGO_HSTS_SECONDS", "a year", "DJANGO_HSTS_SECONDS must be a whole number"),
-    ("DJANGO_NUM_PROXIES", "one", "DJANGO_NUM_PROXIES must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("DJANGO_HSTS_SECONDS", "a year", "DJANGO_HSTS_SECONDS must be a whole number"),
+        ("DJANGO_NUM_PROXIES", "one", "DJANGO_NUM_PROXIES must be a whole number"),
+    ],
+)
 def test_bad_numbers_stop_the_site_with_a_clear_message(name, value, message):
     status, output = manage("check", **production(**{name: value}))
     assert status != 0 and message in output
-

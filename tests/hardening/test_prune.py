@@ -16,9 +16,16 @@ pytestmark = pytest.mark.django_db
 
 def stored(age_days):
     return Prediction.objects.create(
-        created_at=timezone.now() - timedelta(days=age_days), drawing_png=b"\x89PNG", drawing_width=280,
-        drawing_height=280, model_input=bytes(784), predicted_digit=age_days % 10, probability=0.9,
-        probabilities=[0.01] * 9 + [0.91], model_version="test")
+        created_at=timezone.now() - timedelta(days=age_days),
+        drawing_png=b"\x89PNG",
+        drawing_width=280,
+        drawing_height=280,
+        model_input=bytes(784),
+        predicted_digit=age_days % 10,
+        probability=0.9,
+        probabilities=[0.01] * 9 + [0.91],
+        model_version="test",
+    )
 
 
 @pytest.fixture
@@ -57,8 +64,11 @@ def test_deletes_in_batches_oldest_first(history):
     deletes = [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith("DELETE")]
     assert len(deletes) == 3  # 5 old drawings, 2 per batch: 2 + 2 + 1
     assert remaining_ages(history) == [1]
-    assert output.splitlines()[:3] == ["  batch 1: deleted 2 (2 so far)", "  batch 2: deleted 2 (4 so far)",
-                                       "  batch 3: deleted 1 (5 so far)"]
+    assert output.splitlines()[:3] == [
+        "  batch 1: deleted 2 (2 so far)",
+        "  batch 2: deleted 2 (4 so far)",
+        "  batch 3: deleted 1 (5 so far)",
+    ]
     assert "Deleted 5 drawings older than 5 days" in output and "in 3 batches." in output
 
 
@@ -66,8 +76,11 @@ def test_a_batch_takes_the_oldest(history):
     from recognizer.services import prune_predictions
 
     deleted_first = []
-    prune_predictions(older_than=timedelta(days=5), batch_size=2,
-                      on_batch=lambda batch, count, total: deleted_first.append(remaining_ages(history)))
+    prune_predictions(
+        older_than=timedelta(days=5),
+        batch_size=2,
+        on_batch=lambda batch, count, total: deleted_first.append(remaining_ages(history)),
+    )
     assert deleted_first[0] == [1, 10, 29, 31]  # 400 and 45 went first
 
 
@@ -77,13 +90,16 @@ def test_nothing_to_delete_is_said_plainly(history):
     assert Prediction.objects.count() == 6
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--older-than", "0"], "--older-than must be at least 1 day"),
-    (["--older-than", "-3"], "--older-than must be at least 1 day"),
-    (["--older-than", "30", "--batch-size", "0"], "--batch-size must be at least 1"),
-    (["--older-than", "thirty"], "invalid int value"),
-    ([], "the following arguments are required: --older-than"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--older-than", "0"], "--older-than must be at least 1 day"),
+        (["--older-than", "-3"], "--older-than must be at least 1 day"),
+        (["--older-than", "30", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["--older-than", "thirty"], "invalid int value"),
+        ([], "the following arguments are required: --older-than"),
+    ],
+)
 def test_bad_arguments_are_refused_before_anything_is_deleted(history, arguments, message):
     with pytest.raises(CommandError, match=message):
         prune(*arguments)

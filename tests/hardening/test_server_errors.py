@@ -31,8 +31,10 @@ def test_unexpected_error_is_logged_not_shown(client, broken_service, caplog):
         response = post_drawing(client)
 
     assert response.status_code == 500
-    assert response.json() == {"detail": "Something went wrong on our side. Please try again later.",
-                               "code": "server_error"}
+    assert response.json() == {
+        "detail": "Something went wrong on our side. Please try again later.",
+        "code": "server_error",
+    }
     assert b"hunter2" not in response.content and b"Traceback" not in response.content
     logged = [record for record in caplog.records if record.name == "recognizer.exceptions"]
     assert len(logged) == 1 and logged[0].levelno == logging.ERROR

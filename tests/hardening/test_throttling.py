@@ -19,7 +19,12 @@ def post(client, content_type=JSON, body=b"{}", **headers):
 @pytest.fixture
 def rate(settings):
     def set_rate(value, **more):
-        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"predict": value}, **more}
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"predict": value},
+            **more,
+        }
+
     return set_rate
 
 
@@ -33,8 +38,10 @@ def test_over_the_rate_is_429_with_retry_after_and_nothing_stored(client, rate):
     assert response.status_code == 429
     retry_after = int(response["Retry-After"])
     assert 1 <= retry_after <= 60
-    assert response.json() == {"detail": f"Request was throttled. Expected available in {retry_after} seconds.",
-                               "code": "throttled"}
+    assert response.json() == {
+        "detail": f"Request was throttled. Expected available in {retry_after} seconds.",
+        "code": "throttled",
+    }
     assert Prediction.objects.count() == 0
 
 
@@ -70,8 +77,9 @@ def test_the_default_rate_is_generous():
     assert django_settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
 
 
-THROTTLE_SETTINGS = ("settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['predict'], "
-                     "settings.REST_FRAMEWORK['NUM_PROXIES']")
+THROTTLE_SETTINGS = (
+    "settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['predict'], settings.REST_FRAMEWORK['NUM_PROXIES']"
+)
 
 
 def settings_in_a_new_process(shown=THROTTLE_SETTINGS, **environment):
@@ -80,13 +88,21 @@ def settings_in_a_new_process(shown=THROTTLE_SETTINGS, **environment):
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="digitsite.settings", **environment)
     code = f"from django.conf import settings; print({shown})"
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("value, expected", [("30/second", "30/second 0"), ("5000/hour", "5000/hour 0"),
-                                             ("off", "None 0"), ("", "120/min 0")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("30/second", "30/second 0"), ("5000/hour", "5000/hour 0"), ("off", "None 0"), ("", "120/min 0")],
+)
 def test_the_rate_comes_from_the_environment(value, expected):
     status, output = settings_in_a_new_process(DJANGO_PREDICT_THROTTLE_RATE=value)
     assert status == 0 and output.strip() == expected, output
@@ -101,10 +117,16 @@ def test_a_bad_rate_stops_the_site_at_startup_with_a_clear_message():
 CACHE_BACKEND = "settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION', '')"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("", "django.core.cache.backends.locmem.LocMemCache "),
-    ("redis://cache.internal:6379/2", "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/2"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache "),
+        (
+            "redis://cache.internal:6379/2",
+            "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/2",
+        ),
+    ],
+)
 def test_the_cache_that_holds_the_counts_comes_from_the_environment(value, expected):
     status, output = settings_in_a_new_process(CACHE_BACKEND, DJANGO_CACHE_URL=value)
     assert status == 0 and output.strip() == expected.strip(), output
@@ -119,11 +141,17 @@ def test_a_cache_url_that_is_not_redis_stops_the_site_with_a_clear_message():
 @pytest.mark.django_db
 def test_when_redis_is_down_drawings_are_let_through_and_it_is_logged(client, rate, settings, caplog):
     rate("1/min")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-                                   "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
 
-    statuses = [post(client).status_code for _ in range(2)] + [post(client, *json_image(bar_image())).status_code]
+    statuses = [post(client).status_code for _ in range(2)] + [
+        post(client, *json_image(bar_image())).status_code
+    ]
 
     assert statuses == [400, 400, 201]  # over the rate, but the counts cannot be read: not a 429, not a 500
     assert Prediction.objects.count() == 1

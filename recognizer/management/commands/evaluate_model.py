@@ -12,8 +12,10 @@ from training.metrics import evaluate_predictions, format_evaluation
 
 
 class Command(BaseCommand):
-    help = ("Measure the served model (preprocessing + LiteRT) on the MNIST test set and on the same "
-            "digits redrawn as pen strokes on a 280 px canvas (white, black and transparent).")
+    help = (
+        "Measure the served model (preprocessing + LiteRT) on the MNIST test set and on the same "
+        "digits redrawn as pen strokes on a 280 px canvas (white, black and transparent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--data-dir", help="folder of MNIST's IDX files (default: $MNIST_DIR)")
@@ -35,12 +37,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Model {classifier.version}; {len(images):,} MNIST test digits from {data_dir}.")
 
         predicted = self.read("MNIST test images", mnist_pngs(images), total=len(images))
-        self.stdout.write(format_evaluation(evaluate_predictions(labels, predicted),
-                                            title="MNIST test set through the serving path"))
+        self.stdout.write(
+            format_evaluation(
+                evaluate_predictions(labels, predicted), title="MNIST test set through the serving path"
+            )
+        )
 
         predicted = self.read("canvas drawings", canvas_pngs(images, seed=options["seed"]), total=len(images))
-        self.stdout.write(format_evaluation(evaluate_predictions(labels, predicted),
-                                            title="Canvas drawings through the serving path"))
+        self.stdout.write(
+            format_evaluation(
+                evaluate_predictions(labels, predicted), title="Canvas drawings through the serving path"
+            )
+        )
         for background, accuracy, count in accuracy_by_background(labels, predicted):
             self.stdout.write(f"  on {background}: {accuracy:.2%} of {count:,}")
 
