@@ -3,6 +3,5 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitsite.settings")
-os.environ.setdefault("DJANGO_DEBUG", "0")
 
 application = get_asgi_application()

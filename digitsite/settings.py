@@ -1,46 +1,34 @@
-"""Settings for the digit recognition site, read from the environment.
+"""Settings for the digit recognition site, read from the environment with django-environ.
 
-`manage.py` defaults to development (debug on); `digitsite.wsgi` defaults to production (debug off),
-so `gunicorn digitsite.wsgi` never shows a debug page unless asked to.
+Debug is off unless DJANGO_DEBUG=1, whatever the entry point (manage.py, gunicorn, a test runner):
+`make run` sets it for development. With debug off a real DJANGO_SECRET_KEY is required. An empty
+variable counts as unset (DJANGO_SECURE= keeps HTTPS hardening on). README.md lists every variable.
 """
 
-import os
 import re
 from pathlib import Path
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from recognizer import limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name, *, default):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+env = environ.Env()
+env.ENVIRON = {name: value for name, value in env.ENVIRON.items() if value.strip()}
 
 
-def env_list(name, *, default):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def env_int(name, *, default):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
+def whole_number(name, *, default):
     try:
-        return int(value)
+        return env.int(name, default=default)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {env.str(name)!r}.") from None
 
 
-def env_rate(name, *, default):
+def request_rate(name, *, default):
     """A request rate such as "120/min" (per s, min, hour or day); "off" for no limit (None)."""
-    value = os.environ.get(name, "").strip() or default
+    value = env.str(name, default=default).strip()
     if value.lower() == "off":
         return None
     if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
@@ -51,28 +39,35 @@ def env_rate(name, *, default):
     return value
 
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-used-with-debug-off"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off, e.g. "
-            "DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+            "DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'); "
+            "for development, set DJANGO_DEBUG=1 instead (make run does)."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
 elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key, which is public: set a real one.")
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # HTTPS: on whenever debug is off, unless DJANGO_SECURE=0 (plain HTTP, e.g. gunicorn on localhost).
-SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)
+SECURE = env.bool("DJANGO_SECURE", default=not DEBUG)
+if "DJANGO_SECURE" in env and not SECURE:
+    # Said explicitly: this site is served over plain HTTP (localhost, or a TLS proxy that is not
+    # trusted with DJANGO_NUM_PROXIES), so HTTPS is not Django's job and `check --deploy` should not
+    # warn about it: HSTS (W004), the HTTPS redirect (W008) and secure cookies (W012, W016). Every
+    # other deployment check stays on; with DJANGO_SECURE on or unset nothing is silenced.
+    SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 SECURE_SSL_REDIRECT = SECURE
 SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # load balancers probe over plain HTTP
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600) if SECURE else 0
+SECURE_HSTS_SECONDS = whole_number("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600) if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
 SESSION_COOKIE_SECURE = SECURE
@@ -86,7 +81,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Reverse proxies in front of the site (nginx, a load balancer) that set X-Forwarded-Proto and
 # X-Forwarded-For. With the default 0 neither header is believed, so a client cannot fake HTTPS or
 # dodge the throttle with a made-up address.
-NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", default=0)
+NUM_PROXIES = whole_number("DJANGO_NUM_PROXIES", default=0)
 if NUM_PROXIES > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -135,13 +130,8 @@ TEMPLATES = [
 WSGI_APPLICATION = "digitsite.wsgi.application"
 
 # Database: SQLite by default; DATABASE_URL=postgres://... for a deployment of many app servers.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=60,
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock when a transaction
     # starts, so two workers wait on the busy timeout instead of failing with "database is locked".
@@ -158,7 +148,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: it holds the throttle's counts. Without DJANGO_CACHE_URL it is in memory, so each worker counts
 # for itself; DJANGO_CACHE_URL=redis://host:6379/0 shares the counts between all workers and servers.
-CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "").strip()
+CACHE_URL = env.str("DJANGO_CACHE_URL", default="").strip()
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
@@ -201,13 +191,13 @@ STORAGES = {
 }
 
 # The model the site serves (written by `manage.py train_model`).
-MODEL_PATH = Path(os.environ.get("DIGIT_MODEL_PATH", BASE_DIR / "ml_models" / "digit_cnn.tflite"))
+MODEL_PATH = Path(env.str("DIGIT_MODEL_PATH", default=str(BASE_DIR / "ml_models" / "digit_cnn.tflite")))
 
 # Where MNIST's IDX files are, for training and evaluation.
-MNIST_DIR = os.environ.get("MNIST_DIR", "")
+MNIST_DIR = env.str("MNIST_DIR", default="")
 
-# Requests: a drawing is a few KB; these limits keep hostile bodies cheap.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # a whole request body; a canvas PNG is ~10–100 KB
+# Requests: a drawing is a few KB; these limits keep hostile bodies cheap (recognizer/limits.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = limits.MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 REST_FRAMEWORK = {
@@ -218,10 +208,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
+    "PAGE_SIZE": limits.API_PAGE_SIZE,
     "EXCEPTION_HANDLER": "recognizer.exceptions.api_exception_handler",
     # POST /api/predict per client address (recognizer.throttles); generous: people draw, bursts are bots.
-    "DEFAULT_THROTTLE_RATES": {"predict": env_rate("DJANGO_PREDICT_THROTTLE_RATE", default="120/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "predict": request_rate("DJANGO_PREDICT_THROTTLE_RATE", default=limits.PREDICT_RATE)
+    },
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -237,7 +229,7 @@ SPECTACULAR_SETTINGS = {
 
 # Logging: everything to stderr, where gunicorn, systemd and containers collect it. (Django's default
 # prints nothing with debug off: request errors go only to mail_admins, so a 500 would leave no trace.)
-LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,10 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-MAX_IMAGE_SIDE = 4096
-MAX_IMAGE_PIXELS = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
-MIN_IMAGE_SIDE = 8  # smaller than this is no canvas: a dot or two would be read as a digit
+from recognizer.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
+
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
 
 MNIST_SIZE = 28

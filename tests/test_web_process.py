@@ -57,6 +57,7 @@ def test_serving_a_prediction_and_every_page_never_imports_tensorflow_or_keras(t
         env={
             "PATH": "/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "digitsite.settings",
+            "DJANGO_DEBUG": "1",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
             "DJANGO_ALLOWED_HOSTS": "testserver",
         },

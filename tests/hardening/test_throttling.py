@@ -86,7 +86,7 @@ def settings_in_a_new_process(shown=THROTTLE_SETTINGS, **environment):
     """The settings (`shown`, an expression) a fresh process reads from this environment:
     (exit status, output)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update(DJANGO_SETTINGS_MODULE="digitsite.settings", **environment)
+    env.update(DJANGO_SETTINGS_MODULE="digitsite.settings", DJANGO_DEBUG="1", **environment)
     code = f"from django.conf import settings; print({shown})"
     done = subprocess.run(
         [sys.executable, "-c", code],
