@@ -24,7 +24,8 @@ def when_ready(server):
 
 def post_worker_init(worker):
     """Load the model in each worker before its first request (no interpreter is shared across a fork)."""
-    from recognizer.inference import ModelUnavailable, get_classifier
+    from recognizer.errors import ModelUnavailable
+    from recognizer.inference import get_classifier
 
     try:
         get_classifier()

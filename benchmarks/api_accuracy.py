@@ -24,7 +24,7 @@ from benchmarks.environment import production_environment
 from benchmarks.http_load import migrate, stored_predictions
 from benchmarks.load import HEADERS
 from benchmarks.servers import GunicornServer
-from recognizer.evaluation import accuracy_by_background
+from training.evaluation import accuracy_by_background
 
 
 def post_each(port, bodies, *, clients):

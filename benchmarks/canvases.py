@@ -7,7 +7,7 @@ import base64
 import json
 from pathlib import Path
 
-from recognizer import evaluation
+from training import evaluation
 from training.data import load_split
 
 MNIST_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "mnist"

@@ -14,20 +14,21 @@ import numpy as np
 from benchmarks.canvases import mnist_test_digits
 from benchmarks.environment import PYTHON, ROOT, served_model_path
 from benchmarks.measure import latency_summary, time_each
-from recognizer.inference import DigitClassifier
+from recognizer.contract import IMAGE_SIZE, scaled
+from recognizer.litert import LiteRTModel
 
 
 def model_inputs(count):
     """The first `count` MNIST test digits as the model reads them: (28, 28) float32 in [0, 1]."""
     digits, _ = mnist_test_digits(count)
-    return [digit.astype(np.float32) / 255.0 for digit in digits]
+    return list(scaled(digits))
 
 
 def litert_latency(count):
-    classifier = DigitClassifier(served_model_path())
-    inputs = model_inputs(count)
-    seconds = time_each(classifier.probabilities, inputs)
-    digits = [int(np.argmax(classifier.probabilities(image))) for image in inputs]
+    model = LiteRTModel.from_file(served_model_path())
+    inputs = [image[None] for image in model_inputs(count)]  # one digit at a time, as a request runs it
+    seconds = time_each(model.predict, inputs)
+    digits = [int(np.argmax(model.predict(image)[0])) for image in inputs]
     return {"litert": latency_summary(seconds)}, digits
 
 
@@ -36,7 +37,7 @@ def keras_latency(count):
     import keras
 
     model = keras.models.load_model(served_model_path().with_suffix(".keras"))
-    batches = [image.reshape(1, 28, 28, 1) for image in model_inputs(count)]
+    batches = [image.reshape(1, IMAGE_SIZE, IMAGE_SIZE, 1) for image in model_inputs(count)]
     predict_seconds = time_each(lambda x: model.predict(x, verbose=0), batches)
     call_seconds = time_each(lambda x: model(x, training=False), batches)
     digits = [int(np.argmax(model(x, training=False))) for x in batches]

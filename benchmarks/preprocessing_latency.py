@@ -2,18 +2,19 @@
 
 from benchmarks.canvases import data_url
 from benchmarks.measure import latency_summary, time_each
-from recognizer import preprocessing
+from recognizer.decoding import decode
+from recognizer.preprocessing import normalise_image
 
 
-def decode(url):
-    return preprocessing.open_image(preprocessing.decode_base64_image(url))
+def decode_and_normalise(url):
+    return normalise_image(decode(url).image)
 
 
 def measure_preprocessing(pngs):
     urls = [data_url(png) for png in pngs]
-    images = [decode(url) for url in urls]
+    images = [decode(url).image for url in urls]
     return {
         "decode": latency_summary(time_each(decode, urls)),
-        "normalise": latency_summary(time_each(preprocessing.normalise_image, images)),
-        "decode_and_normalise": latency_summary(time_each(preprocessing.normalise_base64, urls)),
+        "normalise": latency_summary(time_each(normalise_image, images)),
+        "decode_and_normalise": latency_summary(time_each(decode_and_normalise, urls)),
     }

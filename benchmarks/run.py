@@ -21,7 +21,7 @@ from benchmarks.http_load import measure_http
 from benchmarks.model_latency import measure_model
 from benchmarks.preprocessing_latency import measure_preprocessing
 from benchmarks.report import render, targets
-from recognizer.inference import DigitClassifier
+from recognizer.litert import LiteRTModel
 
 SECTIONS = ("model", "preprocessing", "http")
 
@@ -69,7 +69,7 @@ def main(argv=None):
             "cpu_model": cpu_model(),
             "load_average_before": load_average(),
             "python": platform.python_version(),
-            "model_version": DigitClassifier(served_model_path()).version,
+            "model_version": LiteRTModel.from_file(served_model_path()).version,
             "commit": git_commit(),
             "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         }

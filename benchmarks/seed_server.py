@@ -14,6 +14,7 @@ from flask import Flask, jsonify, request
 from PIL import Image
 
 from benchmarks.environment import served_model_path
+from recognizer.contract import IMAGE_SIZE
 
 app = Flask(__name__)
 model = keras.models.load_model(served_model_path().with_suffix(".keras"))
@@ -23,11 +24,11 @@ model = keras.models.load_model(served_model_path().with_suffix(".keras"))
 def predict():
     image_text = request.get_json()["image"]
     png = base64.b64decode(image_text.split(",", 1)[-1])
-    canvas = Image.open(io.BytesIO(png)).convert("L").resize((28, 28))
+    canvas = Image.open(io.BytesIO(png)).convert("L").resize((IMAGE_SIZE, IMAGE_SIZE))
     pixels = np.asarray(canvas, dtype=np.float32) / 255.0
     if pixels.mean() > 0.5:  # dark ink on light paper: MNIST is light on dark
         pixels = 1.0 - pixels
-    probabilities = model.predict(pixels.reshape(1, 28, 28, 1), verbose=0)[0]
+    probabilities = model.predict(pixels.reshape(1, IMAGE_SIZE, IMAGE_SIZE, 1), verbose=0)[0]
     digit = int(np.argmax(probabilities))
     return jsonify(
         prediction=digit,

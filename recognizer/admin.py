@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from recognizer import selectors
+from recognizer.contract import NUM_DIGITS
 from recognizer.datasets import IMAGES_NAME, LABELS_NAME, mnist_zip
-from recognizer.models import Prediction
+from recognizer.models import Feedback, Prediction
 
 
 def image_tag(url, *, size, label):
@@ -27,15 +28,11 @@ class FeedbackFilter(admin.SimpleListFilter):
     parameter_name = "feedback"
 
     def lookups(self, request, model_admin):
-        return [
-            ("none", "No feedback"),
-            ("confirmed", "Confirmed (model right)"),
-            ("corrected", "Corrected (model wrong)"),
-        ]
+        return Feedback.choices
 
     def queryset(self, request, queryset):
-        if self.value() in selectors.FEEDBACK_STATES:
-            return selectors.filter_by_feedback(queryset, self.value())
+        if self.value() in Feedback.values:
+            return queryset.with_feedback(self.value())
         return queryset
 
 
@@ -102,11 +99,11 @@ class PredictionAdmin(admin.ModelAdmin):
     def true_label_mark(self, prediction):
         """The digit the person drew: ✓ when the model read it, ✗ when they corrected it."""
         state = prediction.feedback_state
-        if state == "none":
+        if state == Feedback.NONE:
             return "–"
         mark, colour, title = {
-            "confirmed": ("✓", "#047857", "Confirmed"),
-            "corrected": ("✗", "#b91c1c", "Corrected"),
+            Feedback.CONFIRMED: ("✓", "#047857", "Confirmed"),
+            Feedback.CORRECTED: ("✗", "#b91c1c", "Corrected"),
         }[state]
         return format_html(
             '<span title="{}" style="color: {}; font-weight: bold">{} {}</span>',
@@ -128,7 +125,8 @@ class PredictionAdmin(admin.ModelAdmin):
             )
             return None
         digits = ", ".join(
-            f"{digit}: {count}" for digit, count in enumerate(np.bincount(drawings.labels, minlength=10))
+            f"{digit}: {count}"
+            for digit, count in enumerate(np.bincount(drawings.labels, minlength=NUM_DIGITS))
         )
         exported_at = timezone.now()
         readme = (

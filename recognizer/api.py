@@ -3,13 +3,13 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recognizer import selectors, services
-from recognizer.inference import ModelUnavailable, get_classifier
+from recognizer import limits, selectors, services
+from recognizer.errors import ModelUnavailable
+from recognizer.inference import get_classifier
 from recognizer.models import Prediction
 from recognizer.parsers import JSONParser, MultiPartParser
 from recognizer.serializers import (
@@ -37,7 +37,7 @@ class PredictView(APIView):
         payload = PredictRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         prediction = services.record_prediction(
-            drawing=payload.validated_data["image"], source=payload.validated_data["source"]
+            image=payload.validated_data["image"], source=payload.validated_data["source"]
         )
         body = PredictResponseSerializer(prediction, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -81,12 +81,6 @@ class FeedbackView(APIView):
             )
         except Prediction.DoesNotExist:
             raise Http404("No prediction has this id.") from None
-        except services.FeedbackNotAllowed:
-            raise PermissionDenied(
-                "Only the client that asked for this prediction may give feedback on it: send its "
-                "feedback_token.",
-                code="feedback_not_allowed",
-            ) from None
         return Response(FeedbackSerializer(prediction).data)
 
 
@@ -107,9 +101,9 @@ class DigitFilterSerializer(serializers.Serializer):
 
 
 class PredictionPagination(PageNumberPagination):
-    page_size = 20
+    page_size = limits.API_PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = limits.API_MAX_PAGE_SIZE
 
 
 class PredictionListView(generics.ListAPIView):

@@ -1,36 +1,14 @@
-"""Datasets out: labelled drawings as MNIST's own files, so any MNIST reader takes them.
-
-IDX, as MNIST stores it: a big-endian int32 magic number (2051 for images, 2049 for labels), the
-dimensions as big-endian int32, then one unsigned byte per pixel (row by row) or per label.
-"""
+"""Datasets out: labelled drawings as MNIST's own files (IDX, recognizer.idx), so any MNIST reader
+takes them."""
 
 import gzip
 import io
-import struct
 import zipfile
 
-import numpy as np
+from recognizer.idx import images_bytes, labels_bytes
 
-IMAGES_MAGIC = 2051
-LABELS_MAGIC = 2049
 IMAGES_NAME = "train-images-idx3-ubyte.gz"
 LABELS_NAME = "train-labels-idx1-ubyte.gz"
-
-
-def idx_images(images):
-    """(n, rows, columns) uint8 images as the bytes of an IDX3 file."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise ValueError(f"expected (n, rows, columns) uint8 images, got {images.dtype} {images.shape}")
-    return struct.pack(">4i", IMAGES_MAGIC, *images.shape) + images.tobytes()
-
-
-def idx_labels(labels):
-    """(n,) labels 0-255 as the bytes of an IDX1 file."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or (labels.size and (labels.min() < 0 or labels.max() > 255)):
-        raise ValueError(f"expected (n,) labels 0-255, got shape {labels.shape}")
-    return struct.pack(">2i", LABELS_MAGIC, len(labels)) + labels.astype(np.uint8).tobytes()
 
 
 def gzipped(data):
@@ -44,8 +22,8 @@ def mnist_zip(images, labels, *, readme=""):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # already gzipped
-        archive.writestr(IMAGES_NAME, gzipped(idx_images(images)))
-        archive.writestr(LABELS_NAME, gzipped(idx_labels(labels)))
+        archive.writestr(IMAGES_NAME, gzipped(images_bytes(images)))
+        archive.writestr(LABELS_NAME, gzipped(labels_bytes(labels)))
         if readme:
             archive.writestr("README.txt", readme)
     return buffer.getvalue()

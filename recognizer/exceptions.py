@@ -1,4 +1,9 @@
-"""API errors: every failure answers JSON a person can read, `{"detail": ..., "code": ...}`."""
+"""The API's one exception handler: every failure answers JSON a person can read, `{"detail", "code"}`.
+
+Domain errors (recognizer.errors) carry no HTTP status: DOMAIN_STATUS maps each to its own here. DRF's
+own exceptions keep theirs; Django's refusals of a request body become 413 and 400; anything else is a
+bug, logged with its traceback and answered with a sentence that reveals nothing.
+"""
 
 import logging
 
@@ -9,22 +14,63 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from recognizer.inference import ModelUnavailable
+from recognizer import errors
 
 logger = logging.getLogger(__name__)
 
-
-class ImageRejected(exceptions.APIException):
-    """An image refused for its size (413) or format (415), carrying preprocessing's message."""
-
-    def __init__(self, invalid_image):
-        self.status_code = invalid_image.status_code
-        super().__init__(detail=invalid_image.message, code=invalid_image.code)
+# The most specific class an error is an instance of decides (subclasses are listed before their bases).
+DOMAIN_STATUS = {
+    errors.ImageTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    errors.UnsupportedImageFormat: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    errors.InvalidImage: status.HTTP_400_BAD_REQUEST,
+    errors.FeedbackNotAllowed: status.HTTP_403_FORBIDDEN,
+    errors.ModelUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+# What clients are told instead of the error's own message (which is for the log).
+PUBLIC_DETAIL = {
+    errors.ModelUnavailable: "The digit model is not available right now. Please try again later.",
+}
 
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, errors.RecognizerError):
+        return domain_error(exc)
+    if isinstance(exc, RequestDataTooBig):  # Django refused to read the body: a client error, not a 500
+        exc = RequestTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:g} MB."
+        )
+    if isinstance(exc, UnreadablePostError):  # the client hung up mid-body
+        exc = exceptions.ParseError("The request body could not be read to the end.")
+    response = exception_handler(exc, context)
+    if response is None:
+        return server_error(exc, context)
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    body = {"detail": first_message(detail), "code": first_code(detail) or "error"}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
+        body["errors"] = response.data
+    response.data = body
+    return response
+
+
+def domain_error(error):
+    """A recognizer.errors error as its status and `{"detail", "code"}` (and, for a 400 about one of
+    the request's fields, `errors` as DRF's validation errors have it)."""
+    kind = next(kind for kind in type(error).__mro__ if kind in DOMAIN_STATUS)
+    status_code = DOMAIN_STATUS[kind]
+    detail = PUBLIC_DETAIL.get(kind, error.message)
+    if kind in PUBLIC_DETAIL:
+        logger.error("Refused: %s", error.message)
+    body = {"detail": detail, "code": error.code}
+    field = getattr(error, "argument", None)
+    if status_code == status.HTTP_400_BAD_REQUEST and field:
+        body["errors"] = {field: [detail]}
+    set_rollback()
+    return Response(body, status=status_code)
 
 
 def first_message(detail):
@@ -42,33 +88,6 @@ def first_code(detail):
     if isinstance(detail, list):
         return first_code(detail[0]) if detail else None
     return getattr(detail, "code", None)
-
-
-def api_exception_handler(exc, context):
-    if isinstance(exc, ModelUnavailable):
-        logger.error("Prediction refused: %s", exc)
-        return Response(
-            {
-                "detail": "The digit model is not available right now. Please try again later.",
-                "code": "model_unavailable",
-            },
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
-    if isinstance(exc, RequestDataTooBig):  # Django refused to read the body: a client error, not a 500
-        exc = RequestTooLarge(
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:g} MB."
-        )
-    if isinstance(exc, UnreadablePostError):  # the client hung up mid-body
-        exc = exceptions.ParseError("The request body could not be read to the end.")
-    response = exception_handler(exc, context)
-    if response is None:
-        return server_error(exc, context)
-    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
-    body = {"detail": first_message(detail), "code": first_code(detail) or "error"}
-    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
-        body["errors"] = response.data
-    response.data = body
-    return response
 
 
 def server_error(exc, context):

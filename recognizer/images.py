@@ -38,14 +38,14 @@ def is_plain_png(data):
     return False
 
 
-def stored_png(drawing):
-    """A NormalisedDrawing as the PNG to store: the bytes received when they are a plain PNG (which
-    preprocessing has decoded in full, so they are sound), else the decoded image re-encoded.
+def stored_png(decoded):
+    """A recognizer.decoding.DecodedImage as the PNG to store: the bytes received when they are a plain
+    PNG (which decoding has read in full, so they are sound), else the decoded image re-encoded.
 
     Browsers send canvases as plain PNGs; keeping them saves re-encoding each one (~1 ms)."""
-    if is_plain_png(drawing.encoded):
-        return drawing.encoded
-    return png_bytes(drawing.drawing)
+    if is_plain_png(decoded.encoded):
+        return decoded.encoded
+    return png_bytes(decoded.image)
 
 
 def model_input_png(model_input):

@@ -6,7 +6,37 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
-MODEL_INPUT_SIZE = 28
+from recognizer.contract import IMAGE_SIZE
+
+
+class Feedback(models.TextChoices):
+    """What the person who drew a digit said about the prediction: the one definition of each state."""
+
+    NONE = "none", "No feedback"
+    CONFIRMED = "confirmed", "Confirmed (model right)"
+    CORRECTED = "corrected", "Corrected (model wrong)"
+
+    @property
+    def condition(self):
+        """The predictions in this state, as a filter (Q) for querysets and aggregates."""
+        if self == Feedback.NONE:
+            return models.Q(true_label__isnull=True)
+        if self == Feedback.CONFIRMED:
+            return models.Q(true_label=models.F("predicted_digit"))
+        return models.Q(true_label__isnull=False) & ~models.Q(true_label=models.F("predicted_digit"))
+
+
+class PredictionQuerySet(models.QuerySet):
+    def with_feedback(self, state=None):
+        """The predictions someone gave feedback on; with `state`, those in that Feedback state
+        (Feedback.NONE: those without feedback)."""
+        if state is None:
+            return self.filter(true_label__isnull=False)
+        return self.filter(Feedback(state).condition)
+
+    def of_version(self, version):
+        """The predictions made by model `version` (None: every version)."""
+        return self if version is None else self.filter(model_version=version)
 
 
 class Prediction(models.Model):
@@ -16,6 +46,8 @@ class Prediction(models.Model):
         WEB = "web", "Drawing page"
         API = "api", "API"
 
+    Feedback = Feedback
+
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
     drawing_png = models.BinaryField(
@@ -24,7 +56,7 @@ class Prediction(models.Model):
     drawing_width = models.PositiveIntegerField()
     drawing_height = models.PositiveIntegerField()
     model_input = models.BinaryField(
-        max_length=MODEL_INPUT_SIZE * MODEL_INPUT_SIZE,
+        max_length=IMAGE_SIZE * IMAGE_SIZE,
         help_text="The 28×28 image the model read: 784 bytes, row by row, white ink on black.",
     )
     predicted_digit = models.PositiveSmallIntegerField(db_index=True, validators=[MaxValueValidator(9)])
@@ -49,6 +81,8 @@ class Prediction(models.Model):
         help_text="SHA-256 (hex) of the feedback token given to the client; empty: no feedback possible.",
     )
 
+    objects = PredictionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -66,10 +100,10 @@ class Prediction(models.Model):
 
     @property
     def feedback_state(self):
-        """ "none", "confirmed" (the model was right) or "corrected" (the person gave another digit)."""
+        """Feedback.NONE, CONFIRMED (the model was right) or CORRECTED (the person gave another digit)."""
         if self.true_label is None:
-            return "none"
-        return "confirmed" if self.true_label == self.predicted_digit else "corrected"
+            return Feedback.NONE
+        return Feedback.CONFIRMED if self.true_label == self.predicted_digit else Feedback.CORRECTED
 
     def feedback_token_matches(self, token):
         """Whether `token` is the one this prediction's client was given (in constant time)."""
@@ -80,9 +114,7 @@ class Prediction(models.Model):
     @property
     def model_input_array(self):
         """The model input as a (28, 28) uint8 array."""
-        return np.frombuffer(bytes(self.model_input), dtype=np.uint8).reshape(
-            MODEL_INPUT_SIZE, MODEL_INPUT_SIZE
-        )
+        return np.frombuffer(bytes(self.model_input), dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
 
 
 def hash_feedback_token(token):

@@ -1,145 +1,26 @@
-"""From what a client sends to the 28×28 image the model reads, normalised the way MNIST was.
+"""From a decoded drawing to the 28×28 image the model reads, normalised the way MNIST was.
 
-1. decode: a data URL, bare base64 or uploaded bytes → a Pillow image, with limits checked on the
-   header before any pixel is decoded;
-2. find the ink: transparent canvases by their alpha, opaque ones by how far each pixel is from the
+1. find the ink: transparent canvases by their alpha, opaque ones by how far each pixel is from the
    background, whichever way round (dark on light or light on dark);
-3. normalise: crop to the ink, scale the longer side to 20 px keeping the aspect ratio (anti-aliased),
+2. normalise: crop to the ink, scale the longer side to 20 px keeping the aspect ratio (anti-aliased),
    and paste into 28×28 so that the centre of mass sits where MNIST's does.
+
+Decoding what clients send (and its limits) is recognizer.decoding's job. Django-free.
 """
 
-import base64
-import binascii
-import io
 import math
-import re
-import warnings
-from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from recognizer.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MIN_IMAGE_SIDE
+from recognizer.contract import CENTRE_OF_MASS, FIT_BOX, IMAGE_SIZE
+from recognizer.errors import EmptyDrawing
 
-ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
-
-MNIST_SIZE = 28
-MNIST_BOX = 20  # MNIST fits each digit's longer side in 20 px...
-MNIST_CENTRE_OF_MASS = 14.0  # ...and puts its centre of mass at pixel (14, 14) (measured on MNIST)
 INK_SEARCH_SIDE = 1024  # a 20-pixel digit needs no more: larger images are shrunk before the ink search
 INK_THRESHOLD = 0.2  # how much ink makes a pixel part of the drawing (ignores JPEG noise and paper)
 
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS  # Pillow's decompression-bomb guard, at our own limit
 
-DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*),", re.ASCII)
-
-
-class InvalidImage(ValueError):
-    """The input cannot be read as a drawing; `message` says why, for a person."""
-
-    status_code = 400
-    code = "invalid_image"
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-class ImageTooLarge(InvalidImage):
-    status_code = 413
-    code = "image_too_large"
-
-
-class UnsupportedImageFormat(InvalidImage):
-    status_code = 415
-    code = "unsupported_image_format"
-
-
-class EmptyDrawing(InvalidImage):
-    code = "empty_drawing"
-
-    def __init__(self, message="The drawing is empty: draw a digit first."):
-        super().__init__(message)
-
-
-class ImageTooSmall(EmptyDrawing):
-    code = "image_too_small"
-
-    def __init__(self, width, height):
-        super().__init__(
-            f"The drawing is empty: the image is only {width}×{height} pixels "
-            f"(a drawing needs at least {MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE})."
-        )
-
-
-@dataclass
-class NormalisedDrawing:
-    drawing: Image.Image  # the image as received (decoded)
-    model_input: np.ndarray  # (28, 28) uint8, white ink on black, as MNIST
-    encoded: bytes = b""  # the file as received (PNG, JPEG or WebP), when it came as bytes
-
-    def as_float(self):
-        """(28, 28) float32 in [0, 1]: what the model reads."""
-        return self.model_input.astype(np.float32) / 255.0
-
-
-# 1. Decode -----------------------------------------------------------------------------------------
-
-
-def decode_base64_image(text):
-    """The bytes of a `data:image/...;base64,` URL or of bare base64 text."""
-    text = text.strip()
-    if text.startswith("data:"):
-        header = DATA_URL.match(text)
-        if header is None or ";base64" not in header["params"]:
-            raise InvalidImage("The data URL is malformed: expected data:image/png;base64,<data>.")
-        media_type = (header["type"] or "").lower()
-        if media_type and not media_type.startswith("image/"):
-            raise UnsupportedImageFormat(f"The data URL holds {media_type}, not an image.")
-        text = text[header.end() :]
-    if len(text) > MAX_IMAGE_BYTES * 4 // 3 + 4:
-        raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
-    try:
-        data = base64.b64decode(re.sub(r"\s+", "", text), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidImage("The image is not valid base64.") from None
-    if not data:
-        raise InvalidImage("The image is empty.")
-    return data
-
-
-def open_image(data):
-    """A fully decoded Pillow image from PNG, JPEG or WebP bytes, within the size limits."""
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ImageTooLarge(f"The image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
-    if not data:
-        raise InvalidImage("The image is empty.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-    except UnidentifiedImageError:
-        raise UnsupportedImageFormat("The file is not a PNG, JPEG or WebP image.") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageTooLarge(f"The image has more than {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE} pixels.") from None
-    except (OSError, SyntaxError, ValueError):
-        raise InvalidImage("The image is corrupt and cannot be read.") from None
-
-    width, height = image.size
-    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
-        raise ImageTooLarge(f"The image is {width}×{height}: at most {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}.")
-    if width < MIN_IMAGE_SIDE or height < MIN_IMAGE_SIDE:
-        raise ImageTooSmall(width, height)
-    if getattr(image, "n_frames", 1) > 1:
-        raise InvalidImage("Animated images are not accepted: send a single frame.")
-    try:
-        image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError):
-        raise InvalidImage("The image is truncated or corrupt and cannot be read.") from None
-    return image
-
-
-# 2. Find the ink -----------------------------------------------------------------------------------
+# Find the ink --------------------------------------------------------------------------------------
 
 
 def has_transparency(image):
@@ -184,7 +65,7 @@ def ink_of(image):
     return np.clip(ink / max(contrast, 1e-6), 0.0, 1.0)
 
 
-# 3. Normalise --------------------------------------------------------------------------------------
+# Normalise -----------------------------------------------------------------------------------------
 
 
 def crop_to_ink(ink):
@@ -196,7 +77,7 @@ def crop_to_ink(ink):
     return ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
 
 
-def fit_in_box(ink, box=MNIST_BOX):
+def fit_in_box(ink, box=FIT_BOX):
     """Scale so the longer side is `box` pixels, keeping the aspect ratio, with anti-aliasing."""
     height, width = ink.shape
     scale = box / max(height, width)
@@ -209,7 +90,7 @@ def fit_in_box(ink, box=MNIST_BOX):
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
-def centre_by_mass(patch, size=MNIST_SIZE, centre=MNIST_CENTRE_OF_MASS):
+def centre_by_mass(patch, size=IMAGE_SIZE, centre=CENTRE_OF_MASS):
     """Paste `patch` into a size×size field so that its centre of mass lands on (centre, centre)."""
     total = patch.sum()
     rows, columns = np.indices(patch.shape)
@@ -256,15 +137,6 @@ def shrunk_for_ink_search(image, side=INK_SEARCH_SIDE):
 
 
 def normalise_image(image):
-    """A decoded Pillow image → NormalisedDrawing."""
-    return NormalisedDrawing(drawing=image, model_input=normalise_ink(ink_of(shrunk_for_ink_search(image))))
-
-
-def normalise_bytes(data):
-    normalised = normalise_image(open_image(data))
-    normalised.encoded = data
-    return normalised
-
-
-def normalise_base64(text):
-    return normalise_bytes(decode_base64_image(text))
+    """A decoded Pillow image (recognizer.decoding) → the (28, 28) uint8 model input, white ink on black.
+    Raises EmptyDrawing when there is no ink."""
+    return normalise_ink(ink_of(shrunk_for_ink_search(image)))

@@ -4,12 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncDate
 
-from recognizer.models import MODEL_INPUT_SIZE, Prediction
-
-DIGITS = range(10)
+from recognizer.contract import DIGITS, IMAGE_SIZE
+from recognizer.models import Feedback, Prediction
 
 
 def list_predictions(*, digit=None):
@@ -39,20 +38,6 @@ def list_prediction_summaries():
     )
 
 
-# Feedback ------------------------------------------------------------------------------------------
-
-FEEDBACK_STATES = {
-    "none": Q(true_label__isnull=True),
-    "confirmed": Q(true_label=F("predicted_digit")),
-    "corrected": Q(true_label__isnull=False) & ~Q(true_label=F("predicted_digit")),
-}
-
-
-def filter_by_feedback(predictions, state):
-    """`predictions` whose feedback is `state`: "none", "confirmed" or "corrected"."""
-    return predictions.filter(FEEDBACK_STATES[state])
-
-
 # Statistics ----------------------------------------------------------------------------------------
 
 
@@ -77,16 +62,11 @@ def model_versions():
     ]
 
 
-def predictions_of(model_version=None):
-    predictions = Prediction.objects.all()
-    return predictions if model_version is None else predictions.filter(model_version=model_version)
-
-
 def predictions_per_day(*, model_version=None):
     """[(date, count)] from the first day with predictions to the last, days without any included
     as 0. Days are those of the site's time zone (TIME_ZONE)."""
     counts = dict(
-        predictions_of(model_version)
+        Prediction.objects.of_version(model_version)
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(count=Count("id"))
@@ -105,7 +85,7 @@ def predictions_per_day(*, model_version=None):
 def predictions_per_digit(*, model_version=None):
     """How many drawings were read as each digit 0-9."""
     counts = dict(
-        predictions_of(model_version)
+        Prediction.objects.of_version(model_version)
         .values("predicted_digit")
         .annotate(count=Count("id"))
         .order_by()
@@ -126,9 +106,9 @@ class FeedbackAccuracy:
 
 
 def feedback_accuracy(*, model_version=None):
-    counts = predictions_of(model_version).aggregate(
-        confirmed=Count("id", filter=FEEDBACK_STATES["confirmed"]),
-        corrected=Count("id", filter=FEEDBACK_STATES["corrected"]),
+    counts = Prediction.objects.of_version(model_version).aggregate(
+        confirmed=Count("id", filter=Feedback.CONFIRMED.condition),
+        corrected=Count("id", filter=Feedback.CORRECTED.condition),
     )
     total = counts["confirmed"] + counts["corrected"]
     return FeedbackAccuracy(
@@ -140,8 +120,8 @@ def confusion_matrix(*, model_version=None):
     """10×10 counts of the drawings with feedback: rows the true digit, columns the predicted one."""
     matrix = [[0] * len(DIGITS) for _ in DIGITS]
     rows = (
-        predictions_of(model_version)
-        .filter(true_label__isnull=False)
+        Prediction.objects.of_version(model_version)
+        .with_feedback()
         .values("true_label", "predicted_digit")
         .annotate(count=Count("id"))
         .order_by()
@@ -194,7 +174,7 @@ def labelled_drawings(*, predictions=None):
     """The drawings with feedback among `predictions` (a queryset; default all), in id order."""
     predictions = Prediction.objects.all() if predictions is None else predictions
     rows = (
-        predictions.filter(true_label__isnull=False)
+        predictions.with_feedback()
         .order_by("id")
         .values_list("id", "model_input", "true_label", "predicted_digit")
     )
@@ -204,7 +184,7 @@ def labelled_drawings(*, predictions=None):
         inputs.append(bytes(model_input))
         labels.append(label)
         predicted.append(digit)
-    images = np.frombuffer(b"".join(inputs), dtype=np.uint8).reshape(-1, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE)
+    images = np.frombuffer(b"".join(inputs), dtype=np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
     return LabelledDrawings(
         ids=np.asarray(ids, dtype=np.int64),
         images=images,

@@ -8,15 +8,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from recognizer import preprocessing
-from recognizer.exceptions import ImageRejected
+from recognizer.contract import NUM_CLASSES
 from recognizer.images import model_input_png, png_data_url
 from recognizer.models import Prediction
 
 
 @extend_schema_field(OpenApiTypes.STR)
 class DrawingField(serializers.Field):
-    """A drawing as a data URL, bare base64, or an uploaded file → a NormalisedDrawing."""
+    """A drawing as the request carries it: text (a data URL or bare base64) or an uploaded file.
+
+    Only the shape is checked here; the service (services.record_prediction) decodes and reads it."""
 
     default_error_messages = {
         "required": "Send the drawing in the field 'image': a data URL, base64 text, or an uploaded file.",
@@ -27,22 +28,13 @@ class DrawingField(serializers.Field):
     }
 
     def to_internal_value(self, data):
-        try:
-            if isinstance(data, UploadedFile):
-                if data.size > preprocessing.MAX_IMAGE_BYTES:
-                    raise preprocessing.ImageTooLarge(
-                        f"The image is larger than {preprocessing.MAX_IMAGE_BYTES // 2**20} MB."
-                    )
-                return preprocessing.normalise_bytes(data.read())
-            if not isinstance(data, str):
-                self.fail("invalid_type", type=type(data).__name__ if data is not None else "null")
-            if not data.strip():
-                self.fail("blank")
-            return preprocessing.normalise_base64(data)
-        except preprocessing.InvalidImage as error:
-            if error.status_code == 400:
-                raise serializers.ValidationError(error.message, code=error.code) from None
-            raise ImageRejected(error) from None
+        if isinstance(data, UploadedFile):
+            return data
+        if not isinstance(data, str):
+            self.fail("invalid_type", type=type(data).__name__ if data is not None else "null")
+        if not data.strip():
+            self.fail("blank")
+        return data
 
     def to_representation(self, value):
         return None
@@ -83,8 +75,8 @@ class PredictionSerializer(FieldsFromModelOnce, serializers.ModelSerializer):
     prediction = serializers.IntegerField(source="predicted_digit", help_text="The digit read, 0-9.")
     probabilities = serializers.ListField(
         child=serializers.FloatField(),
-        min_length=10,
-        max_length=10,
+        min_length=NUM_CLASSES,
+        max_length=NUM_CLASSES,
         help_text="The probability of each digit 0-9.",
     )
     input_image = serializers.SerializerMethodField(

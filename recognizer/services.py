@@ -8,33 +8,39 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from recognizer import decoding, limits, preprocessing
+from recognizer.contract import DIGITS, scaled
+from recognizer.errors import FeedbackNotAllowed
 from recognizer.images import stored_png
 from recognizer.inference import get_classifier
 from recognizer.models import Prediction, hash_feedback_token
 
 
-class FeedbackNotAllowed(Exception):
-    """The feedback token is missing or is not this prediction's."""
+def record_prediction(*, image, source=Prediction.Source.API):
+    """Read the digit in a drawing as a client sent it and store drawing and answer together.
 
+    `image` is what the request carried: a data URL or bare base64 text, the bytes of an image file,
+    or an uploaded file. It is decoded (recognizer.decoding), normalised to the 28×28 model input
+    (recognizer.preprocessing) and classified; then one INSERT stores it all, hence one transaction:
+    the caller answers only once it is committed. The returned Prediction carries `feedback_token`,
+    the plain token its client needs to give feedback: only its hash is stored, so this is the one
+    time it can be read.
 
-def record_prediction(*, drawing, source=Prediction.Source.API):
-    """Read the digit in a NormalisedDrawing and store drawing and answer together.
-
-    The row is a single INSERT, hence one transaction: the caller answers only once it is committed.
-    The returned Prediction carries `feedback_token`, the plain token its client needs to give
-    feedback: only its hash is stored, so this is the one time it can be read.
-    Raises inference.ModelUnavailable when there is no model to serve.
+    Raises recognizer.errors.InvalidImage (or a subclass) for a drawing that cannot be read, and
+    ModelUnavailable when there is no model to serve; nothing is stored then.
     """
+    decoded = decoding.decode(image)
+    model_input = preprocessing.normalise_image(decoded.image)
     classifier = get_classifier()
-    probabilities = classifier.probabilities(drawing.as_float())
+    probabilities = classifier.probabilities(scaled(model_input))
     digit = int(np.argmax(probabilities))
     feedback_token = secrets.token_urlsafe(32)
     prediction = Prediction.objects.create(
         source=source,
-        drawing_png=stored_png(drawing),
-        drawing_width=drawing.drawing.width,
-        drawing_height=drawing.drawing.height,
-        model_input=drawing.model_input.tobytes(),
+        drawing_png=stored_png(decoded),
+        drawing_width=decoded.image.width,
+        drawing_height=decoded.image.height,
+        model_input=model_input.tobytes(),
         predicted_digit=digit,
         probability=float(probabilities[digit]),
         probabilities=[float(value) for value in probabilities],
@@ -52,7 +58,7 @@ def record_feedback(*, prediction_id, label, token):
     Raises Prediction.DoesNotExist for an unknown id, FeedbackNotAllowed when `token` is not the one
     given with that prediction.
     """
-    if not 0 <= label <= 9:
+    if label not in DIGITS:
         raise ValueError(f"label must be a digit 0-9, not {label!r}")
     prediction = Prediction.objects.only(
         "id", "predicted_digit", "model_version", "feedback_token_hash", "true_label", "feedback_at"
@@ -73,7 +79,7 @@ class PruneResult:
     batches: int
 
 
-def prune_predictions(*, older_than, batch_size=1000, dry_run=False, on_batch=None):
+def prune_predictions(*, older_than, batch_size=limits.PRUNE_BATCH_SIZE, dry_run=False, on_batch=None):
     """Delete the drawings older than `older_than` (a timedelta), oldest first, `batch_size` rows per
     transaction, so the write lock (all of SQLite) is never held long and requests keep being stored.
 

@@ -7,13 +7,12 @@ from django.templatetags.static import static
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from recognizer import charts, selectors
+from recognizer import limits, presentation, selectors
+from recognizer.contract import DIGITS
 from recognizer.images import model_input_png
-from recognizer.models import Prediction
+from recognizer.models import Feedback, Prediction
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # a stored drawing never changes
-HISTORY_PAGE_SIZE = 24
-STATS_DAYS = 90  # the per-day chart shows the last this many days with predictions
 ALL_VERSIONS = "all"
 
 
@@ -21,7 +20,7 @@ ALL_VERSIONS = "all"
 @ensure_csrf_cookie
 def index(request):
     """The drawing page: the canvas, and the answer once the page has asked the API."""
-    return render(request, "recognizer/index.html", {"digits": range(10)})
+    return render(request, "recognizer/index.html", {"digits": DIGITS})
 
 
 @require_safe
@@ -33,11 +32,11 @@ def favicon(request):
 @require_safe
 def history(request):
     """Recent drawings with what the model read, newest first."""
-    paginator = Paginator(selectors.list_prediction_summaries(), HISTORY_PAGE_SIZE)
+    paginator = Paginator(selectors.list_prediction_summaries(), limits.HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     for prediction in page:
         prediction.percent = prediction.probability * 100
-    return render(request, "recognizer/history.html", {"page": page})
+    return render(request, "recognizer/history.html", {"page": page, "feedback": Feedback})
 
 
 @require_safe
@@ -55,43 +54,8 @@ def stats(request):
     else:
         raise Http404("No predictions were made by this model version.")
     stats = selectors.prediction_stats(model_version=version)
-    per_day = stats.per_day[-STATS_DAYS:]
-    confusion = stats.confusion_matrix
-    return render(
-        request,
-        "recognizer/stats.html",
-        {
-            "versions": versions,
-            "version": version,
-            "all_versions": ALL_VERSIONS,
-            "stats": stats,
-            "per_day": per_day,
-            "per_day_total": sum(count for _, count in per_day),
-            "days_shown": STATS_DAYS,
-            "day_chart": charts.bar_chart(
-                [count for _, count in per_day], [day.strftime("%-d %b") for day, _ in per_day]
-            ),
-            "digit_chart": charts.bar_chart(stats.per_digit, range(10), width=360),
-            "per_digit": list(enumerate(stats.per_digit)),
-            "accuracy_percent": None if stats.feedback.accuracy is None else stats.feedback.accuracy * 100,
-            "confirmed_share": (
-                stats.feedback.confirmed / stats.feedback.with_feedback * 100
-                if stats.feedback.with_feedback
-                else 0
-            ),
-            "heatmap": charts.confusion_heatmap(confusion),
-            "confusion_rows": [
-                {
-                    "digit": digit,
-                    "counts": row,
-                    "total": sum(row),
-                    "accuracy": row[digit] / sum(row) * 100 if sum(row) else None,
-                }
-                for digit, row in enumerate(confusion)
-            ],
-            "column_totals": [sum(column) for column in zip(*confusion)],
-        },
-    )
+    context = {"versions": versions, "version": version, "all_versions": ALL_VERSIONS}
+    return render(request, "recognizer/stats.html", context | presentation.stats_context(stats))
 
 
 def immutable_png(png):

@@ -8,7 +8,6 @@ from django.urls import reverse
 from PIL import Image
 
 from recognizer.models import Prediction
-from recognizer.preprocessing import normalise_bytes
 from recognizer.services import record_prediction
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +21,7 @@ def predictions(mnist_test_set):
     for digit in images[:3]:
         buffer = io.BytesIO()
         Image.fromarray(digit).save(buffer, format="PNG")
-        stored.append(record_prediction(drawing=normalise_bytes(buffer.getvalue()), source="api"))
+        stored.append(record_prediction(image=buffer.getvalue(), source="api"))
     return stored
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from recognizer import inference
 from recognizer.models import Prediction
-from recognizer.strokes import draw_digit_on_canvas
+from training.strokes import draw_digit_on_canvas
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recognizer.evaluation import accuracy_by_background
 from recognizer.preprocessing import normalise_image
-from recognizer.strokes import BACKGROUNDS, draw_digit_on_canvas, trace_strokes
 from tests.conftest import MNIST_DIR
+from training.canvas import BACKGROUNDS
+from training.evaluation import accuracy_by_background
+from training.strokes import draw_digit_on_canvas, trace_strokes
 
 
 def test_evaluation_reports_mnist_and_canvas_accuracy(capsys):
@@ -44,7 +45,7 @@ def test_canvas_drawing_is_the_digit_redrawn_with_a_pen(mnist_test_set, backgrou
     digit = images[0]  # a 7
     canvas = draw_digit_on_canvas(digit, np.random.default_rng(1), background=background)
     assert canvas.size == (280, 280)
-    redrawn = normalise_image(canvas).model_input.astype(float)
+    redrawn = normalise_image(canvas).astype(float)
     # Redrawn strokes follow the original's centre lines: the two images overlap closely.
     assert np.corrcoef(redrawn.ravel(), digit.astype(float).ravel())[0, 1] > 0.7
 

@@ -10,10 +10,8 @@ from django.urls import reverse
 from PIL import Image
 
 from recognizer import services
-from recognizer.datasets import idx_images, idx_labels, mnist_zip
 from recognizer.models import Prediction
-from recognizer.preprocessing import normalise_bytes
-from training.data import IMAGES_MAGIC, LABELS_MAGIC, load_split, read_idx
+from training.data import load_split
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:recognizer_prediction_changelist"
@@ -22,7 +20,7 @@ CHANGELIST = "admin:recognizer_prediction_changelist"
 def record(digit_image):
     buffer = io.BytesIO()
     Image.fromarray(digit_image).save(buffer, format="PNG")
-    return services.record_prediction(drawing=normalise_bytes(buffer.getvalue()), source="web")
+    return services.record_prediction(image=buffer.getvalue(), source="web")
 
 
 @pytest.fixture
@@ -104,22 +102,3 @@ def test_export_of_drawings_without_feedback_says_so_and_sends_nothing(staff_cli
     assert response.status_code == 302  # back to the list
     messages = [str(message) for message in get_messages(response.wsgi_request)]
     assert messages == ["None of the 1 selected drawings has feedback (a true label): nothing to export."]
-
-
-def test_idx_writer_round_trips_through_the_idx_reader(tmp_path, mnist_test_set):
-    images, labels = mnist_test_set
-    (tmp_path / "images").write_bytes(idx_images(images[:50]))
-    (tmp_path / "labels").write_bytes(idx_labels(labels[:50]))
-    assert np.array_equal(read_idx(tmp_path / "images", magic=IMAGES_MAGIC, item_shape=(28, 28)), images[:50])
-    assert np.array_equal(read_idx(tmp_path / "labels", magic=LABELS_MAGIC, item_shape=()), labels[:50])
-    assert idx_images(images[:2])[:16] == bytes.fromhex("00000803 00000002 0000001c 0000001c")
-
-    with zipfile.ZipFile(io.BytesIO(mnist_zip(images[:0], labels[:0]))) as archive:
-        archive.extractall(tmp_path / "empty")
-    empty_images, empty_labels, _ = load_split(tmp_path / "empty", "train")
-    assert empty_images.shape == (0, 28, 28) and empty_labels.shape == (0,)
-
-    with pytest.raises(ValueError):
-        idx_images(images[:2].astype(np.float32))
-    with pytest.raises(ValueError):
-        mnist_zip(images[:2], labels[:3])

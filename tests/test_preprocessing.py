@@ -1,4 +1,5 @@
-"""Preprocessing: whatever the canvas looks like, the model gets the same MNIST-style 28×28."""
+"""Decoding and preprocessing: whatever the canvas looks like, the model gets the same MNIST-style 28×28;
+whatever cannot be read is refused with a domain error that says why."""
 
 import base64
 import io
@@ -10,18 +11,19 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from recognizer import preprocessing
-from recognizer.preprocessing import (
-    EmptyDrawing,
-    ImageTooLarge,
-    InvalidImage,
-    UnsupportedImageFormat,
-    normalise_base64,
-    normalise_bytes,
-    normalise_image,
-)
-from recognizer.strokes import Placement, render_strokes, strokes_on_canvas, trace_strokes
+from recognizer import limits, preprocessing
+from recognizer.decoding import decode
+from recognizer.errors import EmptyDrawing, ImageTooLarge, InvalidImage, UnsupportedImageFormat
+from recognizer.preprocessing import normalise_image
 from tests.hardening.payloads import stroke_on_transparent_canvas
+from training.canvas import Placement, render_strokes, strokes_on_canvas
+from training.strokes import trace_strokes
+
+
+def model_input_of(sent):
+    """What a client sent (a data URL, base64 text or file bytes) → the 28×28 model input, as the
+    service reads it."""
+    return normalise_image(decode(sent).image)
 
 
 def encode(image, format="PNG", **options):
@@ -62,7 +64,7 @@ def ink_280(digit):
 @pytest.fixture(scope="module")
 def reference(ink_280):
     """What the white-on-black canvas normalises to; every other rendering must match it."""
-    return normalise_image(Image.fromarray(np.round(ink_280 * 255).astype(np.uint8), mode="L")).model_input
+    return normalise_image(Image.fromarray(np.round(ink_280 * 255).astype(np.uint8), mode="L"))
 
 
 def canvases(ink):
@@ -104,7 +106,7 @@ CASES = [(name, "PNG") for name in CANVAS_NAMES] + [
 def test_every_background_alpha_and_polarity_gives_the_same_input(ink_280, reference, name, format):
     image = canvases(ink_280)[name]
     options = {"lossless": True} if format == "WEBP" else {}
-    model_input = normalise_bytes(encode(image, format, **options)).model_input
+    model_input = model_input_of(encode(image, format, **options))
     assert model_input.shape == (28, 28) and model_input.dtype == np.uint8
     assert np.abs(model_input.astype(int) - reference).mean() < 2, name
     assert similarity(model_input, reference) > 0.99, name
@@ -112,7 +114,7 @@ def test_every_background_alpha_and_polarity_gives_the_same_input(ink_280, refer
 
 def test_jpeg_noise_is_not_ink(ink_280, reference):
     image = canvases(ink_280)["RGB black on white"]
-    model_input = normalise_bytes(encode(image, "JPEG", quality=70)).model_input
+    model_input = model_input_of(encode(image, "JPEG", quality=70))
     assert similarity(model_input, reference) > 0.97
 
 
@@ -120,7 +122,7 @@ def test_plain_grayscale_of_a_transparent_canvas_would_be_all_black(ink_280):
     """The trap this module avoids: convert("L") of black-on-transparent loses the drawing."""
     canvas = canvases(ink_280)["RGBA black ink on transparent"]
     assert np.asarray(canvas.convert("L")).max() == 0
-    assert normalise_image(canvas).model_input.max() == 255
+    assert normalise_image(canvas).max() == 255
 
 
 def test_normalised_like_mnist(reference):
@@ -133,7 +135,7 @@ def test_normalised_like_mnist(reference):
 
 
 def test_mnist_digit_normalises_to_itself(digit):
-    model_input = normalise_image(Image.fromarray(digit, "L")).model_input
+    model_input = normalise_image(Image.fromarray(digit, "L"))
     assert similarity(model_input, digit) > 0.95
 
 
@@ -159,10 +161,8 @@ def drawn(strokes, *, height, centre_x, centre_y, pen_width, background="white")
     ],
 )
 def test_size_position_and_pen_width_barely_matter(strokes, case, placement):
-    centred = normalise_image(
-        drawn(strokes, height=180, centre_x=140, centre_y=140, pen_width=20)
-    ).model_input
-    model_input = normalise_image(drawn(strokes, **placement)).model_input
+    centred = normalise_image(drawn(strokes, height=180, centre_x=140, centre_y=140, pen_width=20))
+    model_input = normalise_image(drawn(strokes, **placement))
     # The same shape lands in the same place; a thinner or thicker pen changes only the stroke's width.
     assert similarity(model_input, centred) > (0.8 if "pen" in case else 0.9), case
     assert np.allclose(centre_of_mass(model_input), centre_of_mass(centred), atol=0.6), case
@@ -180,24 +180,24 @@ def test_size_position_and_pen_width_barely_matter(strokes, case, placement):
 )
 def test_empty_canvas_is_an_error_not_a_guess(image):
     with pytest.raises(EmptyDrawing, match="The drawing is empty"):
-        normalise_bytes(encode(image))
+        model_input_of(encode(image))
 
 
 def test_faint_smudge_is_empty():
     image = Image.new("L", (100, 100), 255)
     image.paste(235, (40, 40, 60, 60))  # 8% grey: paper, not ink
     with pytest.raises(EmptyDrawing):
-        normalise_bytes(encode(image))
+        model_input_of(encode(image))
 
 
 def test_data_url_and_bare_base64_are_the_same(ink_280, reference):
     png = encode(canvases(ink_280)["RGB black on white"])
     encoded = base64.b64encode(png).decode()
-    from_url = normalise_base64(f"data:image/png;base64,{encoded}").model_input
-    from_bare = normalise_base64(encoded).model_input
-    from_wrapped = normalise_base64("\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76)))
+    from_url = model_input_of(f"data:image/png;base64,{encoded}")
+    from_bare = model_input_of(encoded)
+    from_wrapped = model_input_of("\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76)))
     np.testing.assert_array_equal(from_url, from_bare)
-    np.testing.assert_array_equal(from_wrapped.model_input, from_bare)
+    np.testing.assert_array_equal(from_wrapped, from_bare)
     np.testing.assert_array_equal(from_bare, reference)
 
 
@@ -213,44 +213,47 @@ def test_data_url_and_bare_base64_are_the_same(ink_280, reference):
 )
 def test_bad_base64_is_explained(text, error, message):
     with pytest.raises(error, match=message):
-        normalise_base64(text)
+        model_input_of(text)
 
 
 def test_truncated_png_is_explained(ink_280):
     png = encode(canvases(ink_280)["L white on black"])
     with pytest.raises(InvalidImage, match="truncated or corrupt"):
-        normalise_bytes(png[: len(png) // 2])
+        model_input_of(png[: len(png) // 2])
 
 
 def test_gif_and_bmp_are_unsupported():
     for format in ("GIF", "BMP"):
         with pytest.raises(UnsupportedImageFormat):
-            normalise_bytes(encode(Image.new("L", (28, 28)), format))
+            model_input_of(encode(Image.new("L", (28, 28)), format))
 
 
 def test_animated_png_is_refused():
     frames = [Image.new("L", (28, 28), value) for value in (0, 255)]
     apng = encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
     with pytest.raises(InvalidImage, match="Animated images"):
-        normalise_bytes(apng)
+        model_input_of(apng)
 
 
 def test_image_too_wide_is_refused_from_its_header():
-    png = encode(Image.new("1", (preprocessing.MAX_IMAGE_SIDE + 1, 2)))
+    png = encode(Image.new("1", (limits.MAX_IMAGE_SIDE + 1, 2)))
     with pytest.raises(ImageTooLarge, match="at most 4096×4096"):
-        normalise_bytes(png)
+        model_input_of(png)
 
 
 def test_image_bytes_over_the_limit_are_refused(monkeypatch, ink_280):
     png = encode(canvases(ink_280)["L white on black"])
-    monkeypatch.setattr(preprocessing, "MAX_IMAGE_BYTES", len(png) - 1)
+    monkeypatch.setattr(limits, "MAX_IMAGE_BYTES", len(png) - 1)
     with pytest.raises(ImageTooLarge):
-        normalise_bytes(png)
+        model_input_of(png)
 
 
 PEAK_MEMORY_PROBE = """
 import re, sys
-from recognizer.preprocessing import normalise_bytes
+from recognizer.decoding import decode
+from recognizer.preprocessing import normalise_image
+def normalise_bytes(data):
+    return normalise_image(decode(data).image)
 def peak_mb():  # VmHWM: this process's highest resident memory (ru_maxrss would carry its parent's over)
     with open("/proc/self/status") as status:
         return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)) // 1024
@@ -298,5 +301,5 @@ def test_large_canvas_is_shrunk_first_and_reads_the_same(ink_280, reference, mod
         image = Image.fromarray(255 - level).convert(mode)
     shrunk = preprocessing.shrunk_for_ink_search(image)
     assert max(shrunk.size) <= preprocessing.INK_SEARCH_SIDE
-    model_input = normalise_image(image).model_input
+    model_input = normalise_image(image)
     assert similarity(model_input, reference) > (0.95 if mode == "1" else 0.99), mode

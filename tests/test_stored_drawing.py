@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
+from recognizer.decoding import DecodedImage, decode
 from recognizer.images import is_plain_png, stored_png
 from recognizer.models import Prediction
-from recognizer.preprocessing import normalise_base64, normalise_bytes, normalise_image
-from recognizer.strokes import draw_digit_on_canvas
+from training.strokes import draw_digit_on_canvas
 
 
 def encode(image, format="PNG", **options):
@@ -50,12 +50,12 @@ def with_text_chunk(image):
 def test_a_plain_canvas_png_is_stored_byte_for_byte(canvas):
     png = encode(canvas)
     assert is_plain_png(png)
-    assert stored_png(normalise_bytes(png)) == png
+    assert stored_png(decode(png)) == png
 
 
 def test_a_data_url_keeps_the_png_it_carries(canvas):
     png = encode(canvas)
-    assert stored_png(normalise_base64("data:image/png;base64," + base64.b64encode(png).decode())) == png
+    assert stored_png(decode("data:image/png;base64," + base64.b64encode(png).decode())) == png
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ def test_a_data_url_keeps_the_png_it_carries(canvas):
 )
 def test_a_png_carrying_more_than_pixels_is_re_encoded_to_the_same_pixels(canvas, tamper):
     sent = tamper(canvas)
-    stored = stored_png(normalise_bytes(sent))
+    stored = stored_png(decode(sent))
     assert not is_plain_png(sent) and stored != sent
     assert is_plain_png(stored)
     assert set(chunk_types(stored)) <= {b"IHDR", b"IDAT", b"IEND"}
@@ -79,13 +79,13 @@ def test_a_png_carrying_more_than_pixels_is_re_encoded_to_the_same_pixels(canvas
 def test_other_formats_are_stored_as_png(canvas, format):
     on_white = Image.alpha_composite(Image.new("RGBA", canvas.size, "white"), canvas).convert("RGB")
     sent = encode(on_white, format)
-    stored = stored_png(normalise_bytes(sent))
+    stored = stored_png(decode(sent))
     assert stored.startswith(b"\x89PNG\r\n\x1a\n") and is_plain_png(stored)
     assert pixels(stored) == np.asarray(Image.open(io.BytesIO(sent))).tolist()
 
 
 def test_a_decoded_image_without_its_bytes_is_encoded(canvas):
-    stored = stored_png(normalise_image(canvas))
+    stored = stored_png(DecodedImage(canvas))
     assert pixels(stored) == pixels(encode(canvas))
 
 

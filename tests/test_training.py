@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from recognizer.contract import model_version_of
+from recognizer.litert import LiteRTModel
 from tests.conftest import MNIST_DIR
 from training import export as export_module
 from training.model import build_default_model, build_seed_model
@@ -71,7 +73,7 @@ def test_training_run_clearly_beats_chance(trained_model_dir):
     assert metadata["dataset"]["sha256"]["t10k-images-idx3-ubyte.gz"].startswith("1a1a05eab793c14b")
     assert {"tensorflow", "keras", "numpy"} <= set(metadata["library_versions"])
     tflite = (trained_model_dir / "digit_cnn.tflite").read_bytes()
-    assert metadata["model_version"] == export_module.model_version_of(tflite)
+    assert metadata["model_version"] == model_version_of(tflite)
 
 
 def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys, settings):
@@ -126,23 +128,14 @@ def test_same_seed_gives_the_same_model(trained_model_dir, tmp_path):
 @pytest.mark.parametrize("network", ["seed, trained here", "default, shipped"])
 def test_tflite_reads_digits_as_keras_does(network, request, mnist_test_set, settings):
     """For the seed's network and for the shipped one (batch normalisation, dropout) alike."""
-    from ai_edge_litert.interpreter import Interpreter
-
     if network.startswith("seed"):
         model_dir = request.getfixturevalue("trained_model_dir")
     else:
         model_dir = settings.MODEL_PATH.parent
     images = to_model_input(mnist_test_set[0][:200])
     keras_outputs = keras.models.load_model(model_dir / "digit_cnn.keras").predict(images, verbose=0)
-    interpreter = Interpreter(model_path=str(model_dir / "digit_cnn.tflite"))
-    interpreter.allocate_tensors()
-    input_index = interpreter.get_input_details()[0]["index"]
-    output_index = interpreter.get_output_details()[0]["index"]
-    litert_outputs = []
-    for image in images:
-        interpreter.set_tensor(input_index, image[None])
-        interpreter.invoke()
-        litert_outputs.append(interpreter.get_tensor(output_index)[0].copy())
+    model = LiteRTModel.from_file(model_dir / "digit_cnn.tflite")
+    litert_outputs = [model.predict(image[None])[0] for image in images]  # one at a time, as served
     assert np.abs(np.asarray(litert_outputs) - keras_outputs).max() < 1e-4
 
 

@@ -1,25 +1,20 @@
 """Step 1 — data: MNIST from a folder of IDX files (gzipped or not), checked as it is read.
 
-IDX is MNIST's own format: a big-endian int32 magic number (2051 for images, 2049 for labels), the
-dimensions as big-endian int32, then the bytes. A missing, truncated or wrong file raises
+IDX is MNIST's own format (recognizer.idx reads it). A missing, truncated or wrong file raises
 `DatasetError` with a message naming the file and what is wrong.
 
-This module needs only NumPy, so the site's evaluation command can read MNIST without TensorFlow.
+This module needs only NumPy, so the evaluation command can read MNIST without TensorFlow.
 """
 
-import gzip
 import hashlib
 import os
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-IMAGES_MAGIC = 2051
-LABELS_MAGIC = 2049
-IMAGE_SIZE = 28
-NUM_CLASSES = 10
+from recognizer.contract import IMAGE_SIZE, NUM_DIGITS
+from recognizer.idx import IMAGES_MAGIC, LABELS_MAGIC, IdxError, read_idx
 
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -50,31 +45,11 @@ def find_idx_file(data_dir, stem):
     raise DatasetError(f"{Path(data_dir) / stem}[.gz]: file not found")
 
 
-def read_idx(path, *, magic, item_shape):
-    """An IDX file as a uint8 array of shape (count, *item_shape), after checking its header."""
-    path = Path(path)
+def read_idx_file(path, *, magic, item_shape):
     try:
-        raw = path.read_bytes()
-        data = gzip.decompress(raw) if path.suffix == ".gz" else raw
-    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
-        raise DatasetError(f"{path}: cannot be read ({error})") from None
-
-    header_size = 4 * (2 + len(item_shape))
-    if len(data) < header_size:
-        raise DatasetError(f"{path}: truncated, {len(data)} bytes is shorter than the IDX header")
-    header = np.frombuffer(data[:header_size], dtype=">i4")
-    if header[0] != magic:
-        raise DatasetError(f"{path}: magic number {int(header[0])}, expected {magic}")
-    count, shape = int(header[1]), tuple(int(n) for n in header[2:])
-    if shape != item_shape:
-        raise DatasetError(f"{path}: items of shape {shape}, expected {item_shape}")
-    expected_bytes = header_size + count * int(np.prod(item_shape, dtype=np.int64))
-    if len(data) != expected_bytes:
-        raise DatasetError(
-            f"{path}: {len(data)} bytes, but its header promises {count} items ({expected_bytes} bytes)"
-            + (" — the file is truncated" if len(data) < expected_bytes else "")
-        )
-    return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape((count, *item_shape))
+        return read_idx(path, magic=magic, item_shape=item_shape)
+    except IdxError as error:
+        raise DatasetError(str(error)) from None
 
 
 def sha256_of(path):
@@ -86,13 +61,13 @@ def load_split(data_dir, split):
     images_stem, labels_stem = SPLIT_FILES[split]
     images_path = find_idx_file(data_dir, images_stem)
     labels_path = find_idx_file(data_dir, labels_stem)
-    images = read_idx(images_path, magic=IMAGES_MAGIC, item_shape=(IMAGE_SIZE, IMAGE_SIZE))
-    labels = read_idx(labels_path, magic=LABELS_MAGIC, item_shape=())
+    images = read_idx_file(images_path, magic=IMAGES_MAGIC, item_shape=(IMAGE_SIZE, IMAGE_SIZE))
+    labels = read_idx_file(labels_path, magic=LABELS_MAGIC, item_shape=())
     if len(images) != len(labels):
         raise DatasetError(
             f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"
         )
-    if labels.size and labels.max() >= NUM_CLASSES:
+    if labels.size and labels.max() >= NUM_DIGITS:
         raise DatasetError(f"{labels_path}: label {int(labels.max())} is not a digit 0-9")
     checksums = {path.name: sha256_of(path) for path in (images_path, labels_path)}
     return images, labels, checksums

@@ -5,7 +5,6 @@ of them exist, so an interrupted or failed run leaves the previous model untouch
 """
 
 import contextlib
-import hashlib
 import json
 import os
 import platform
@@ -15,13 +14,9 @@ from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
 
-MODEL_NAME = "digit_cnn"
+from recognizer.contract import MODEL_NAME, model_version_of
+
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "ai-edge-litert")
-
-
-def model_version_of(tflite_bytes):
-    """A short, stable name for a model: the start of its .tflite's SHA-256."""
-    return hashlib.sha256(tflite_bytes).hexdigest()[:12]
 
 
 def library_versions():

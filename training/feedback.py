@@ -6,9 +6,12 @@ once the person says which digit it was, its true label. `train_model --include-
 1. split   — a fixed share is held out for evaluation, the rest is trained on;
 2. mix     — the training part is repeated (oversampled) so that a few hundred drawings still weigh
              something beside 60,000 MNIST digits, then added to MNIST;
-3. measure — models are compared on the MNIST test set and on the held-out drawings.
+3. measure — models are compared on the MNIST test set and on the held-out drawings, and a new model
+             that reads MNIST worse than the served one is refused.
 
-NumPy (and LiteRT for a served .tflite) only: no TensorFlow here.
+`plan_feedback` and `check_against_served` are the steps training.pipeline runs. The drawings come from
+the site's database (recognizer.selectors.labelled_drawings, read by the command); this module never
+touches Django. NumPy and LiteRT only: no TensorFlow here.
 """
 
 import hashlib
@@ -16,6 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from recognizer.contract import scaled
+from recognizer.litert import LiteRTModel
+from training.metrics import evaluate_predictions
 
 HELD_OUT_SHARE = 0.2
 FEEDBACK_SHARE = 0.1  # oversample the feedback drawings to about this share of the training images
@@ -77,42 +84,103 @@ def mix_in_feedback(x_mnist, y_mnist, x_feedback, y_feedback, *, repeats):
     return x, y
 
 
-def tflite_probabilities(model_path, images, *, batch_size=500):
-    """Softmax outputs of a .tflite (as the site serves it, with LiteRT) for uint8 (n, 28, 28) images."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=str(model_path), num_threads=2)
-    input_index = interpreter.get_input_details()[0]["index"]
-    output_index = interpreter.get_output_details()[0]["index"]
-    x = (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
-    batch_size = max(1, min(batch_size, len(x)))
-    interpreter.resize_tensor_input(input_index, [batch_size, *x.shape[1:]])
-    interpreter.allocate_tensors()
-    outputs = []
-    for start in range(0, len(x), batch_size):
-        batch = x[start : start + batch_size]
-        padded = np.zeros((batch_size, *x.shape[1:]), dtype=np.float32)  # the last batch, filled up
-        padded[: len(batch)] = batch
-        interpreter.set_tensor(input_index, padded)
-        interpreter.invoke()
-        outputs.append(interpreter.get_tensor(output_index)[: len(batch)].copy())
-    return np.concatenate(outputs) if outputs else np.zeros((0, 10), dtype=np.float32)
+class FeedbackError(Exception):
+    """Training on feedback cannot go on (nothing to add, no served model, or a worse new model);
+    the message says why and what to do."""
 
 
 def measure(model_path, mnist, split):
     """A .tflite's accuracy, run by LiteRT as the site runs it, on MNIST test and held-out feedback."""
-    from training.export import model_version_of
-    from training.metrics import evaluate_predictions
+    model = LiteRTModel.from_file(model_path, num_threads=2)
 
     def evaluation(images, labels):
-        return evaluate_predictions(labels, tflite_probabilities(model_path, images).argmax(axis=1))
+        return evaluate_predictions(labels, model.predict(scaled(images)).argmax(axis=1))
 
     held_out = evaluation(split.held_out_images, split.held_out_labels)
     return {
-        "model_version": model_version_of(Path(model_path).read_bytes()),
+        "model_version": model.version,
         "mnist_test_accuracy": evaluation(mnist.x_test, mnist.y_test).accuracy,
         "held_out_accuracy": held_out.accuracy,
         "held_out_confusion_matrix": held_out.confusion_matrix,
+    }
+
+
+@dataclass
+class FeedbackPlan:
+    """The labelled drawings split and weighed, and the served model measured on them."""
+
+    split: FeedbackSplit
+    repeats: int  # each training drawing is repeated this many times
+    drawings: int
+    corrected: int
+    before: dict  # the served model, measured
+
+    @property
+    def repeated(self):
+        return self.repeats * len(self.split.train_ids)
+
+
+def require_feedback(labelled, *, served_model_path):
+    """Check there are labelled drawings and a served model to beat, before anything is trained."""
+    if not Path(served_model_path).is_file():
+        raise FeedbackError(
+            f"--include-feedback compares the new model with the served one, but there "
+            f"is no model at {served_model_path}: train one without --include-feedback "
+            "first."
+        )
+    if not len(labelled):
+        raise FeedbackError(
+            "--include-feedback: no drawing has feedback yet (nobody has said which digit "
+            "they drew), so there is nothing to add. Train without --include-feedback."
+        )
+
+
+def plan_feedback(labelled, mnist, *, mnist_count, seed, served_model_path, write=print):
+    """Split the labelled drawings (recognizer.selectors.LabelledDrawings), decide their weight beside
+    `mnist_count` MNIST images, and measure the served model on them."""
+    split = split_feedback(labelled.ids, labelled.images, labelled.labels, seed=seed)
+    repeats = oversampling_repeats(mnist_count, len(split.train_ids))
+    corrected = int((labelled.labels != labelled.predicted).sum())
+    plan = FeedbackPlan(split=split, repeats=repeats, drawings=len(labelled), corrected=corrected, before={})
+    write(
+        f"Feedback: {len(labelled):,} labelled drawings ({corrected:,} corrected, "
+        f"{len(labelled) - corrected:,} confirmed). Holding out {len(split.held_out_ids):,} to measure; "
+        f"training on {len(split.train_ids):,}, each repeated {repeats}× "
+        f"({plan.repeated:,} images, {plan.repeated / (mnist_count + plan.repeated):.1%} of training) so "
+        f"they weigh beside MNIST's {mnist_count:,}."
+    )
+    plan.before = measure(served_model_path, mnist, split)
+    write(
+        f"Served model {plan.before['model_version']} (before): MNIST test "
+        f"{plan.before['mnist_test_accuracy']:.2%}, held-out feedback "
+        f"{plan.before['held_out_accuracy']:.2%}."
+    )
+    return plan
+
+
+def check_against_served(plan, mnist, tflite_path, *, write=print):
+    """Measure a new .tflite as the served one was measured; refuse it (FeedbackError) if it reads
+    MNIST's test set worse. Returns the "feedback" section of the new model's metadata."""
+    split, before = plan.split, plan.before
+    after = measure(tflite_path, mnist, split)
+    write(before_after_table(before, after, held_out=len(split.held_out_ids), tested=len(mnist.y_test)))
+    if after["mnist_test_accuracy"] < before["mnist_test_accuracy"]:
+        raise FeedbackError(
+            f"Not written: the new model reads {after['mnist_test_accuracy']:.2%} of the MNIST test "
+            f"set, below the served model's {before['mnist_test_accuracy']:.2%}. The output folder is "
+            "unchanged; train longer (--epochs) or on all of MNIST (no --limit)."
+        )
+    return {
+        "feedback": {
+            "drawings": plan.drawings,
+            "corrected": plan.corrected,
+            "trained_on": len(split.train_ids),
+            "repeats": plan.repeats,
+            "held_out": len(split.held_out_ids),
+            "held_out_share": HELD_OUT_SHARE,  # by a hash of (seed, id)
+            "before": before,
+            "after": {key: value for key, value in after.items() if key != "model_version"},
+        }
     }
 
 

@@ -1,13 +1,13 @@
 """Step 4 — evaluation: accuracy, per-digit accuracy and the confusion matrix, printed for people.
 
-NumPy only, so the site's `evaluate_model` command shares it without importing TensorFlow.
+NumPy only, so the `evaluate_model` command shares it without importing TensorFlow.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-NUM_CLASSES = 10
+from recognizer.contract import NUM_DIGITS
 
 
 @dataclass
@@ -29,11 +29,11 @@ class Evaluation:
 def evaluate_predictions(true_labels, predicted_labels):
     true_labels = np.asarray(true_labels, dtype=np.int64)
     predicted_labels = np.asarray(predicted_labels, dtype=np.int64)
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    confusion = np.zeros((NUM_DIGITS, NUM_DIGITS), dtype=np.int64)
     np.add.at(confusion, (true_labels, predicted_labels), 1)
     per_digit_totals = confusion.sum(axis=1)
     per_digit = np.divide(
-        np.diag(confusion), per_digit_totals, out=np.zeros(NUM_CLASSES), where=per_digit_totals > 0
+        np.diag(confusion), per_digit_totals, out=np.zeros(NUM_DIGITS), where=per_digit_totals > 0
     )
     return Evaluation(
         accuracy=float(np.mean(true_labels == predicted_labels)) if len(true_labels) else 0.0,
@@ -51,7 +51,7 @@ def format_evaluation(evaluation, *, title):
         + "  ".join(f"{digit}: {value:.2%}" for digit, value in enumerate(evaluation.per_digit_accuracy))
     )
     lines.append("confusion matrix (rows: true digit, columns: predicted):")
-    lines.append("      " + "".join(f"{digit:>6}" for digit in range(NUM_CLASSES)))
+    lines.append("      " + "".join(f"{digit:>6}" for digit in range(NUM_DIGITS)))
     for digit, row in enumerate(evaluation.confusion_matrix):
         lines.append(f"{digit:>6}" + "".join(f"{count:>6}" for count in row))
     return "\n".join(lines)

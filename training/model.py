@@ -3,8 +3,9 @@
 import keras
 from keras import layers
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+from recognizer.contract import IMAGE_SIZE, NUM_CLASSES
+
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 
 
 def build_seed_model():

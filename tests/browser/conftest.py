@@ -1,7 +1,7 @@
 """Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
 
 One browser per test session; each test gets a fresh context (cookies, viewport) and page.
-Drawings are real MNIST test digits turned into pen strokes (`recognizer.strokes`) and drawn with
+Drawings are real MNIST test digits turned into pen strokes (`training.strokes`) and drawn with
 the mouse, or with a finger through Chrome DevTools touch events.
 """
 

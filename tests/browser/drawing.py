@@ -1,6 +1,7 @@
 """Helpers for the browser tests: strokes for the pad, touches, and reading the page's state."""
 
-from recognizer.strokes import Placement, strokes_on_canvas, trace_strokes
+from training.canvas import Placement, strokes_on_canvas
+from training.strokes import trace_strokes
 
 CANVAS_SIZE = 280  # the drawing pad, in CSS pixels
 # A point every 2 MNIST pixels along a stroke (8 skeleton pixels at 4× scale): about 13 CSS px on

@@ -6,11 +6,11 @@ import numpy as np
 from playwright.sync_api import expect
 
 from recognizer import services
+from recognizer.limits import HISTORY_PAGE_SIZE
 from recognizer.models import Prediction
-from recognizer.preprocessing import normalise_image
-from recognizer.strokes import draw_digit_on_canvas
-from recognizer.views import HISTORY_PAGE_SIZE
 from tests.browser.drawing import digit_strokes, first_of_each_digit
+from training.evaluation import encode_png
+from training.strokes import draw_digit_on_canvas
 
 
 def test_new_predictions_appear_in_the_history(page, drawing_page, draw_strokes, mnist_test_set, artifacts):
@@ -58,7 +58,7 @@ def test_history_is_paginated_newest_first(new_page, live_server, mnist_test_set
     rng = np.random.default_rng(4)
     count = HISTORY_PAGE_SIZE + 3
     for image in images[:count]:
-        services.record_prediction(drawing=normalise_image(draw_digit_on_canvas(image, rng)), source="web")
+        services.record_prediction(image=encode_png(draw_digit_on_canvas(image, rng)), source="web")
     ids = list(Prediction.objects.values_list("id", flat=True))  # newest first
 
     page = new_page(viewport={"width": 375, "height": 667}, device_scale_factor=2)

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from recognizer import services
-from recognizer.preprocessing import normalise_image
-from recognizer.strokes import draw_digit_on_canvas
+from training.evaluation import encode_png
+from training.strokes import draw_digit_on_canvas
 
 PAGES = ["/", "/history/", "/stats/", "/api/docs/", "/admin/login/", "/admin/recognizer/prediction/"]
 
@@ -19,8 +19,7 @@ def predictions_with_feedback(mnist_test_set):
     images, labels = mnist_test_set
     rng = np.random.default_rng(9)
     predictions = [
-        services.record_prediction(drawing=normalise_image(draw_digit_on_canvas(image, rng)))
-        for image in images[:3]
+        services.record_prediction(image=encode_png(draw_digit_on_canvas(image, rng))) for image in images[:3]
     ]
     for prediction, label in zip(predictions[:2], labels[:2]):
         services.record_feedback(

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from PIL import ImageChops
 
-from recognizer.strokes import BACKGROUNDS, draw_digit_on_canvas
 from tests.hardening.live import BASE_DIR, fresh_database, gunicorn, migrate, production_environment
+from training.canvas import BACKGROUNDS
+from training.strokes import draw_digit_on_canvas
 
 pytestmark = pytest.mark.database
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from recognizer.models import Prediction
-from recognizer.strokes import draw_digit_on_canvas
 from tests.hardening import payloads
 from tests.hardening.payloads import HOSTILE, JSON, data_url, encode, multipart
+from training.strokes import draw_digit_on_canvas
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,102 @@
+"""From what a client sends to a Pillow image: a data URL, bare base64, the bytes of a file, or an
+uploaded file. Size limits are checked before anything is decoded, the image's on its header before any
+pixel is. Errors are recognizer.errors, in words for a person. Django-free.
+"""
+
+import base64
+import binascii
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from recognizer import limits
+from recognizer.errors import ImageTooLarge, ImageTooSmall, InvalidImage, UnsupportedImageFormat
+
+ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
+
+Image.MAX_IMAGE_PIXELS = limits.MAX_IMAGE_PIXELS  # Pillow's decompression-bomb guard, at our own limit
+
+DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*),", re.ASCII)
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    image: Image.Image  # fully decoded
+    encoded: bytes = b""  # the file as received (PNG, JPEG or WebP), when it came as a file
+
+
+def too_large():
+    return ImageTooLarge(f"The image is larger than {limits.MAX_IMAGE_BYTES // limits.MB} MB.")
+
+
+def decode(raw):
+    """A drawing as a client sends it → DecodedImage. `raw` is text (a data URL or bare base64), the
+    bytes of an image file, or a file object (an upload, whose declared size is checked first)."""
+    if isinstance(raw, str):
+        data = base64_bytes(raw)
+    elif isinstance(raw, bytes | bytearray | memoryview):
+        data = bytes(raw)
+    elif hasattr(raw, "read"):
+        if (getattr(raw, "size", None) or 0) > limits.MAX_IMAGE_BYTES:
+            raise too_large()
+        data = raw.read(limits.MAX_IMAGE_BYTES + 1)
+    else:
+        raise InvalidImage(f"A drawing is text or a file, not {type(raw).__name__}.")
+    return DecodedImage(image=open_image(data), encoded=data)
+
+
+def base64_bytes(text):
+    """The bytes of a `data:image/...;base64,` URL or of bare base64 text."""
+    text = text.strip()
+    if text.startswith("data:"):
+        header = DATA_URL.match(text)
+        if header is None or ";base64" not in header["params"]:
+            raise InvalidImage("The data URL is malformed: expected data:image/png;base64,<data>.")
+        media_type = (header["type"] or "").lower()
+        if media_type and not media_type.startswith("image/"):
+            raise UnsupportedImageFormat(f"The data URL holds {media_type}, not an image.")
+        text = text[header.end() :]
+    if len(text) > limits.MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise too_large()
+    try:
+        data = base64.b64decode(re.sub(r"\s+", "", text), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidImage("The image is not valid base64.") from None
+    if not data:
+        raise InvalidImage("The image is empty.")
+    return data
+
+
+def open_image(data):
+    """A fully decoded Pillow image from PNG, JPEG or WebP bytes, within the size limits."""
+    if len(data) > limits.MAX_IMAGE_BYTES:
+        raise too_large()
+    if not data:
+        raise InvalidImage("The image is empty.")
+    side = limits.MAX_IMAGE_SIDE
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except UnidentifiedImageError:
+        raise UnsupportedImageFormat("The file is not a PNG, JPEG or WebP image.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(f"The image has more than {side}×{side} pixels.") from None
+    except (OSError, SyntaxError, ValueError):
+        raise InvalidImage("The image is corrupt and cannot be read.") from None
+
+    width, height = image.size
+    if width > side or height > side:
+        raise ImageTooLarge(f"The image is {width}×{height}: at most {side}×{side}.")
+    if width < limits.MIN_IMAGE_SIDE or height < limits.MIN_IMAGE_SIDE:
+        raise ImageTooSmall(width, height)
+    if getattr(image, "n_frames", 1) > 1:
+        raise InvalidImage("Animated images are not accepted: send a single frame.")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError):
+        raise InvalidImage("The image is truncated or corrupt and cannot be read.") from None
+    return image

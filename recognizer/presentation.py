@@ -1,0 +1,40 @@
+"""How the statistics page shows its numbers: percentages, table rows and chart geometry (recognizer.charts),
+from a selectors.PredictionStats. The view picks the model version; this module shapes the page."""
+
+from recognizer import charts, limits
+from recognizer.contract import DIGITS
+
+
+def percent(part, whole):
+    """part / whole as a percentage, None when there is no whole."""
+    return part / whole * 100 if whole else None
+
+
+def confusion_rows(matrix):
+    """One row per drawn digit: its counts by digit read, their total and the share read right."""
+    return [
+        {"digit": digit, "counts": row, "total": sum(row), "accuracy": percent(row[digit], sum(row))}
+        for digit, row in enumerate(matrix)
+    ]
+
+
+def stats_context(stats, *, days_shown=limits.STATS_DAYS):
+    """The template context for `stats` (a selectors.PredictionStats): its numbers as the page shows them."""
+    per_day = stats.per_day[-days_shown:]
+    feedback = stats.feedback
+    return {
+        "stats": stats,
+        "per_day": per_day,
+        "per_day_total": sum(count for _, count in per_day),
+        "days_shown": days_shown,
+        "day_chart": charts.bar_chart(
+            [count for _, count in per_day], [day.strftime("%-d %b") for day, _ in per_day]
+        ),
+        "digit_chart": charts.bar_chart(stats.per_digit, DIGITS, width=360),
+        "per_digit": list(enumerate(stats.per_digit)),
+        "accuracy_percent": None if feedback.accuracy is None else feedback.accuracy * 100,
+        "confirmed_share": percent(feedback.confirmed, feedback.with_feedback) or 0,
+        "heatmap": charts.confusion_heatmap(stats.confusion_matrix),
+        "confusion_rows": confusion_rows(stats.confusion_matrix),
+        "column_totals": [sum(column) for column in zip(*stats.confusion_matrix)],
+    }
