@@ -10,7 +10,6 @@ database). Prints the share read right, on each background, and checks every ans
 import argparse
 import http.client
 import json
-import os
 import tempfile
 import threading
 import time
@@ -19,11 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import live
 from benchmarks.canvases import canvas_pngs, mnist_test_digits, request_body
-from benchmarks.environment import production_environment
-from benchmarks.http_load import migrate, stored_predictions
 from benchmarks.load import HEADERS
-from benchmarks.servers import GunicornServer
 from training.evaluation import accuracy_by_background
 
 
@@ -74,19 +71,19 @@ def main(argv=None):
     print(f"Drawing {len(digits):,} MNIST test digits as 280×280 canvas PNGs…", flush=True)
     bodies = [request_body(png) for png in canvas_pngs(digits, seed=args.seed)]
 
-    with tempfile.TemporaryDirectory(prefix="digits-accuracy-") as workdir:
-        database_path = Path(workdir) / "site.sqlite3"
-        environment = production_environment(database_path)
-        migrate({**os.environ, **environment})
-        with GunicornServer(
-            "digitsite.wsgi", environment=environment, log_path=Path(workdir) / "gunicorn.log"
-        ) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="digits-accuracy-") as workdir,
+        live.fresh_database(workdir) as database,
+    ):
+        environment = live.production_environment(database.url)
+        live.migrate(environment)
+        with live.gunicorn(environment, Path(workdir) / "gunicorn.log") as server:
             server.wait_for_answer(bodies[0])
             started = time.perf_counter()
             print(f"POSTing them to /api/predict from {args.clients} clients…", flush=True)
             predicted, failures = post_each(server.port, bodies, clients=args.clients)
             elapsed = time.perf_counter() - started
-        stored = stored_predictions(database_path) - 1  # the first answer, sent before the count
+        stored = database.count_predictions() - 1  # the first answer, sent before the count
 
     predicted = np.array([-1 if digit is None else digit for digit in predicted])  # -1: no answer
     answered, right = predicted >= 0, predicted == labels

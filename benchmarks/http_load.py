@@ -1,19 +1,18 @@
 """HTTP: POST /api/predict through gunicorn with 2 workers, the site beside the seed-style baseline.
 
-For each server: spawn gunicorn, time it to its first answer, warm it up, read each worker's resident
-memory, then load it at each concurrency from a separate client process (benchmarks.load) so the
-client's Python does not share the servers' interpreters.
+For each server: spawn gunicorn (benchmarks.live, as the tests do), time it to its first answer, warm
+it up, read each worker's resident memory, then load it at each concurrency from a separate client
+process (benchmarks.load) so the client's Python does not share the servers' interpreters.
 """
 
 import json
 import os
-import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
 
-from benchmarks.environment import PYTHON, ROOT, production_environment
-from benchmarks.servers import GunicornServer
+from benchmarks import live
+from benchmarks.environment import PYTHON, ROOT
 
 CONCURRENCY = (1, 4, 16)
 WARMUP_SECONDS = 3
@@ -67,28 +66,16 @@ def exercise(server, bodies_path, first_body, *, seconds, expected_status):
     return result
 
 
-def migrate(environment):
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=environment, check=True
-    )
-
-
-def stored_predictions(database_path):
-    with sqlite3.connect(database_path) as database:
-        return database.execute("SELECT COUNT(*) FROM recognizer_prediction").fetchone()[0]
-
-
 def measure_site(bodies, labels, *, seconds, workdir, log_dir):
     """The site: gunicorn digitsite.wsgi (gunicorn.conf.py), production settings, a fresh database."""
-    database_path = Path(workdir) / "site.sqlite3"
-    environment = production_environment(database_path)
-    migrate({**os.environ, **environment})
-    bodies_path = Path(workdir) / "bodies.jsonl"
-    write_bodies(bodies_path, bodies, labels)
-    server = GunicornServer("digitsite.wsgi", environment=environment, log_path=Path(log_dir) / "site.log")
-    with server:
-        result = exercise(server, bodies_path, bodies[0], seconds=seconds, expected_status=201)
-    result["stored"] = stored_predictions(database_path)
+    with live.fresh_database(workdir) as database:
+        environment = live.production_environment(database.url)
+        live.migrate(environment)
+        bodies_path = Path(workdir) / "bodies.jsonl"
+        write_bodies(bodies_path, bodies, labels)
+        with live.gunicorn(environment, Path(log_dir) / "site.log", wait=False) as server:
+            result = exercise(server, bodies_path, bodies[0], seconds=seconds, expected_status=201)
+        result["stored"] = database.count_predictions()
     return result
 
 
@@ -98,13 +85,13 @@ def measure_seed(bodies, labels, *, seconds, workdir, log_dir):
     write_bodies(bodies_path, bodies, labels)
     empty_config = Path(workdir) / "seed.gunicorn.conf.py"  # not the site's gunicorn.conf.py
     empty_config.write_text("")
-    server = GunicornServer(
-        "benchmarks.seed_server:app",
-        environment={"TF_CPP_MIN_LOG_LEVEL": "2"},
-        log_path=Path(log_dir) / "seed.log",
+    with live.gunicorn(
+        {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        Path(log_dir) / "seed.log",
+        app="benchmarks.seed_server:app",
         extra_args=["--config", str(empty_config)],
-    )
-    with server:
+        wait=False,
+    ) as server:
         return exercise(server, bodies_path, bodies[0], seconds=seconds, expected_status=200)
 
 

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import live
 from benchmarks.canvases import canvas_pngs, mnist_test_digits, request_body
-from benchmarks.environment import production_environment
 
 
 def wsgi_post(application, path, body):
@@ -68,7 +68,7 @@ def main(argv=None):
 
     bodies = [request_body(png) for png in canvas_pngs(mnist_test_digits(100)[0])]
     with tempfile.TemporaryDirectory(prefix="digits-profile-") as folder:
-        os.environ.update(production_environment(Path(folder) / "db.sqlite3"))
+        os.environ.update(live.production_environment(f"sqlite:///{Path(folder) / 'db.sqlite3'}"))
         import django
         from django.core.management import call_command
 

@@ -1,8 +1,10 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
+from benchmarks import live
 from training.data import load_split
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -14,6 +16,14 @@ def mnist_test_set():
     """The 10,000 MNIST test digits (uint8 28×28, white on black) and their labels, from tests/data."""
     images, labels, _ = load_split(MNIST_DIR, "test")
     return images, labels
+
+
+def fresh_live_database(folder):
+    """A new database for a live server (benchmarks.live), on the kind of server this test run uses:
+    SQLite, or PostgreSQL in `make test`'s second pass (DATABASE_URL=postgres://...)."""
+    default = settings.DATABASES["default"]
+    postgres = default if default["ENGINE"] == "django.db.backends.postgresql" else None
+    return live.fresh_database(folder, postgres=postgres)
 
 
 DATABASE_FIXTURES = {

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from PIL import ImageChops
 
-from tests.hardening.live import BASE_DIR, fresh_database, gunicorn, migrate, production_environment
+from benchmarks.live import ROOT, gunicorn, migrate, production_environment
+from tests.conftest import fresh_live_database
 from training.canvas import BACKGROUNDS
 from training.strokes import draw_digit_on_canvas
 
@@ -82,7 +83,7 @@ def prune(env):
     that each read before they write, racing the workers' inserts."""
     return subprocess.run(
         [sys.executable, "manage.py", "prune_predictions", "--older-than", "30", "--batch-size", "4"],
-        cwd=BASE_DIR,
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -94,8 +95,8 @@ def test_1200_predictions_from_16_clients_on_2_workers_are_all_stored_while_old_
     tmp_path, mnist_test_set
 ):
     bodies = canvas_bodies(mnist_test_set)
-    with fresh_database(tmp_path) as database:
-        env = production_environment(database)
+    with fresh_live_database(tmp_path) as database:
+        env = production_environment(database.url)
         migrate(env)
         with gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server:
             history, _, _ = post_all(server, [body for body, _ in bodies[:OLD]])

@@ -1,5 +1,5 @@
-"""The site as production runs it — `gunicorn digitsite.wsgi`, 2 workers, debug left to the WSGI default
-(off) — under hostile input, with its errors, headers, HTTPS hardening and throttle."""
+"""The site as production runs it — `gunicorn digitsite.wsgi`, 2 workers, DJANGO_DEBUG unset (so off) —
+under hostile input, with its errors, headers, HTTPS hardening and throttle (benchmarks.live serves it)."""
 
 import json
 import pickle
@@ -9,7 +9,8 @@ import time
 import pytest
 import redis
 
-from tests.hardening.live import fresh_database, gunicorn, migrate, private_redis, production_environment
+from benchmarks.live import gunicorn, migrate, private_redis, production_environment
+from tests.conftest import fresh_live_database
 from tests.hardening.payloads import HOSTILE, JSON, bar_image, json_image, stroke_on_transparent_canvas
 
 pytestmark = pytest.mark.database
@@ -21,8 +22,8 @@ DECLARED_ONLY = 4 * 1024 * 1024  # bodies bigger than this are declared in full 
 def served(tmp_path_factory):
     """(server, database): production over plain HTTP on localhost, DJANGO_DEBUG unset."""
     folder = tmp_path_factory.mktemp("production")
-    with fresh_database(folder) as database:
-        env = production_environment(database, DJANGO_DEBUG=None)
+    with fresh_live_database(folder) as database:
+        env = production_environment(database.url, DJANGO_DEBUG=None)
         migrate(env)
         with gunicorn(env, folder / "gunicorn.log") as server:
             yield server, database
@@ -147,9 +148,9 @@ def served_securely(tmp_path_factory):
     """Production as deployed behind one TLS-terminating proxy: DJANGO_SECURE left on, DJANGO_NUM_PROXIES=1,
     and a tight throttle of 3 predictions a minute per client."""
     folder = tmp_path_factory.mktemp("secure")
-    with fresh_database(folder) as database:
+    with fresh_live_database(folder) as database:
         env = production_environment(
-            database,
+            database.url,
             DJANGO_DEBUG=None,
             DJANGO_SECURE=None,
             DJANGO_NUM_PROXIES="1",
@@ -196,9 +197,12 @@ def served_with_redis(tmp_path_factory):
     """(server, Redis URL): production with the throttle's counts in a Redis of its own
     (DJANGO_CACHE_URL), 3 predictions a minute per client, behind one proxy."""
     folder = tmp_path_factory.mktemp("redis")
-    with fresh_database(folder) as database, private_redis(folder) as redis_url:
+    with fresh_live_database(folder) as database, private_redis(folder) as redis_url:
         env = production_environment(
-            database, DJANGO_CACHE_URL=redis_url, DJANGO_NUM_PROXIES="1", DJANGO_PREDICT_THROTTLE_RATE="3/min"
+            database.url,
+            DJANGO_CACHE_URL=redis_url,
+            DJANGO_NUM_PROXIES="1",
+            DJANGO_PREDICT_THROTTLE_RATE="3/min",
         )
         migrate(env)
         with gunicorn(env, folder / "gunicorn.log") as server:
