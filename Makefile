@@ -1,11 +1,13 @@
 # Two commands set everything up on a fresh machine:
-#   make run   — the site on http://127.0.0.1:8000
-#   make test  — the whole test suite (installs Chromium and Redis for its tests when it can)
+#   make run   — the site on http://127.0.0.1:8000 (installs the web requirements only)
+#   make test  — lint, then the whole test suite (installs everything, and Chromium and Redis for its tests)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed-requirements
+# A second virtualenv with requirements/web.txt alone: a test serves the site from it, without TensorFlow.
+WEB_VENV := .venv-web
+PIP_INSTALL = -m pip install --quiet --disable-pip-version-check
 CHROMIUM ?= /usr/bin/chromium
 REDIS_SERVER ?= redis-server
 HOST ?= 127.0.0.1
@@ -15,26 +17,49 @@ PORT ?= 8000
 PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
 PG_TEST_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/digitsite_make_$$$$
+TEST_ENV = CHROMIUM=$(CHROMIUM) REDIS_SERVER=$(REDIS_SERVER) WEB_PYTHON=$(CURDIR)/$(WEB_VENV)/bin/python
 
-.PHONY: run test bench chromium redis-server install
+.PHONY: run test lint bench install install-web install-training chromium redis-server
 
-install: $(INSTALLED)
+# Requirements, one set per role; each stamp is redone only when its files change.
+install-web: $(VENV)/.installed-web
+install-training: $(VENV)/.installed-training
+install: $(VENV)/.installed-dev
 
-$(INSTALLED): requirements.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-web: requirements/web.txt | $(BIN)/python
+	$(BIN)/python $(PIP_INSTALL) -r requirements/web.txt
 	@touch $@
 
-run: $(INSTALLED)
+$(VENV)/.installed-training: requirements/training.txt requirements/web.txt | $(BIN)/python
+	$(BIN)/python $(PIP_INSTALL) -r requirements/training.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements/dev.txt requirements/training.txt requirements/web.txt | $(BIN)/python
+	$(BIN)/python $(PIP_INSTALL) -r requirements.txt
+	@touch $@
+
+$(WEB_VENV)/.installed-web: requirements/web.txt
+	@test -x $(WEB_VENV)/bin/python || $(PYTHON) -m venv $(WEB_VENV)
+	$(WEB_VENV)/bin/python $(PIP_INSTALL) -r requirements/web.txt
+	@touch $@
+
+run: $(VENV)/.installed-web
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(INSTALLED) chromium redis-server
-	CHROMIUM=$(CHROMIUM) REDIS_SERVER=$(REDIS_SERVER) $(BIN)/python -m pytest
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint $(WEB_VENV)/.installed-web chromium redis-server
+	$(TEST_ENV) $(BIN)/python -m pytest
 	@if $(BIN)/python -c "import socket; socket.create_connection(('$(PG_HOST)', $(PG_PORT)), timeout=5).close()" \
 	     2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_HOST):$(PG_PORT): running the database tests again on it."; \
-	  set -x; DATABASE_URL=$(PG_TEST_URL) CHROMIUM=$(CHROMIUM) REDIS_SERVER=$(REDIS_SERVER) $(BIN)/python -m pytest -m database; \
+	  set -x; DATABASE_URL=$(PG_TEST_URL) $(TEST_ENV) $(BIN)/python -m pytest -m database; \
 	else \
 	  echo "PostgreSQL does not answer at $(PG_HOST):$(PG_PORT): the database tests were NOT run on PostgreSQL."; \
 	fi
@@ -60,5 +85,5 @@ redis-server:
 
 # Speed and footprint, measured on this machine: prints a table and writes bench-results/latest.json.
 # BENCH_ARGS="--seconds 20" loads longer; see `python -m benchmarks.run --help`.
-bench: $(INSTALLED)
+bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
