@@ -46,8 +46,6 @@ class Prediction(models.Model):
         WEB = "web", "Drawing page"
         API = "api", "API"
 
-    Feedback = Feedback
-
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
     drawing_png = models.BinaryField(
