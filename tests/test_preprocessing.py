@@ -1,5 +1,5 @@
-"""Decoding and preprocessing: whatever the canvas looks like, the model gets the same MNIST-style 28×28;
-whatever cannot be read is refused with a domain error that says why."""
+"""Preprocessing: whatever the canvas looks like, the model gets the same MNIST-style 28×28 (what cannot
+be decoded at all is tests/test_decoding.py's)."""
 
 import base64
 import io
@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from recognizer import limits, preprocessing
+from recognizer import preprocessing
 from recognizer.decoding import decode
-from recognizer.errors import EmptyDrawing, ImageTooLarge, InvalidImage, UnsupportedImageFormat
+from recognizer.errors import EmptyDrawing
 from recognizer.preprocessing import normalise_image
 from tests.hardening.payloads import stroke_on_transparent_canvas
 from training.canvas import Placement, render_strokes, strokes_on_canvas
@@ -199,53 +199,6 @@ def test_data_url_and_bare_base64_are_the_same(ink_280, reference):
     np.testing.assert_array_equal(from_url, from_bare)
     np.testing.assert_array_equal(from_wrapped, from_bare)
     np.testing.assert_array_equal(from_bare, reference)
-
-
-@pytest.mark.parametrize(
-    "text, error, message",
-    [
-        ("not base64 at all!", InvalidImage, "not valid base64"),
-        ("data:image/png,abc", InvalidImage, "data URL is malformed"),
-        ("data:text/html;base64,PGI+", UnsupportedImageFormat, "text/html, not an image"),
-        (base64.b64encode(b"plain text").decode(), UnsupportedImageFormat, "not a PNG, JPEG or WebP"),
-        ("=", InvalidImage, "not valid base64"),
-    ],
-)
-def test_bad_base64_is_explained(text, error, message):
-    with pytest.raises(error, match=message):
-        model_input_of(text)
-
-
-def test_truncated_png_is_explained(ink_280):
-    png = encode(canvases(ink_280)["L white on black"])
-    with pytest.raises(InvalidImage, match="truncated or corrupt"):
-        model_input_of(png[: len(png) // 2])
-
-
-def test_gif_and_bmp_are_unsupported():
-    for format in ("GIF", "BMP"):
-        with pytest.raises(UnsupportedImageFormat):
-            model_input_of(encode(Image.new("L", (28, 28)), format))
-
-
-def test_animated_png_is_refused():
-    frames = [Image.new("L", (28, 28), value) for value in (0, 255)]
-    apng = encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
-    with pytest.raises(InvalidImage, match="Animated images"):
-        model_input_of(apng)
-
-
-def test_image_too_wide_is_refused_from_its_header():
-    png = encode(Image.new("1", (limits.MAX_IMAGE_SIDE + 1, 2)))
-    with pytest.raises(ImageTooLarge, match="at most 4096×4096"):
-        model_input_of(png)
-
-
-def test_image_bytes_over_the_limit_are_refused(monkeypatch, ink_280):
-    png = encode(canvases(ink_280)["L white on black"])
-    monkeypatch.setattr(limits, "MAX_IMAGE_BYTES", len(png) - 1)
-    with pytest.raises(ImageTooLarge):
-        model_input_of(png)
 
 
 PEAK_MEMORY_PROBE = """
