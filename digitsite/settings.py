@@ -20,6 +20,7 @@ env.ENVIRON = {name: value for name, value in env.ENVIRON.items() if value.strip
 
 
 def whole_number(name, *, default):
+    """env.int, with a message that names the variable when it is not a whole number."""
     try:
         return env.int(name, default=default)
     except ValueError:
