@@ -19,7 +19,11 @@ ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
 
 Image.MAX_IMAGE_PIXELS = limits.MAX_IMAGE_PIXELS  # Pillow's decompression-bomb guard, at our own limit
 
-DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*),", re.ASCII)
+# RFC 2397: the scheme, the media type and its parameters are case-insensitive (DATA:IMAGE/PNG;BASE64,).
+DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^;,]*)*),", re.ASCII | re.IGNORECASE)
+# RFC 4648: the standard alphabet (§4) or the URL- and filename-safe one (§5), "=" only as padding.
+STANDARD_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}", re.ASCII)
+URL_SAFE_BASE64 = re.compile(r"[A-Za-z0-9_-]*={0,2}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,11 @@ def decode(raw):
 
 
 def base64_bytes(text):
-    """The bytes of a `data:image/...;base64,` URL or of bare base64 text."""
+    """The bytes of a `data:image/...;base64,` URL (in any letter case) or of bare base64 text."""
     text = text.strip()
-    if text.startswith("data:"):
+    if text[:5].lower() == "data:":
         header = DATA_URL.match(text)
-        if header is None or ";base64" not in header["params"]:
+        if header is None or ";base64" not in header["params"].lower():
             raise InvalidImage("The data URL is malformed: expected data:image/png;base64,<data>.")
         media_type = (header["type"] or "").lower()
         if media_type and not media_type.startswith("image/"):
@@ -61,13 +65,36 @@ def base64_bytes(text):
         text = text[header.end() :]
     if len(text) > limits.MAX_IMAGE_BYTES * 4 // 3 + 4:
         raise too_large()
-    try:
-        data = base64.b64decode(re.sub(r"\s+", "", text), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidImage("The image is not valid base64.") from None
+    data = base64_decoded(re.sub(r"\s+", "", text))
     if not data:
         raise InvalidImage("The image is empty.")
     return data
+
+
+def base64_decoded(text):
+    """Base64 in either alphabet (standard or URL-safe), padded or not."""
+    if STANDARD_BASE64.fullmatch(text):
+        alphabet = b"+/"
+    elif URL_SAFE_BASE64.fullmatch(text):
+        alphabet = b"-_"
+    elif re.fullmatch(r"[A-Za-z0-9+/_-]*={0,2}", text, re.ASCII):
+        raise InvalidImage(
+            "The image is not valid base64: it mixes two alphabets; use the standard one (+ /) "
+            "or the URL-safe one (- _), not both."
+        )
+    else:
+        raise InvalidImage(
+            "The image is not valid base64: only letters, digits, + / (or - _) and = at the end belong in it."
+        )
+    unpadded = text.rstrip("=")
+    if unpadded != text and len(text) % 4:
+        raise InvalidImage("The image is not valid base64: its = padding does not fit its length.")
+    if len(unpadded) % 4 == 1:
+        raise InvalidImage("The image is not valid base64: the text is cut short (one character too many).")
+    try:
+        return base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), altchars=alphabet, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidImage("The image is not valid base64.") from None
 
 
 def open_image(data):
@@ -94,7 +121,11 @@ def open_image(data):
     if width < limits.MIN_IMAGE_SIDE or height < limits.MIN_IMAGE_SIDE:
         raise ImageTooSmall(width, height)
     if getattr(image, "n_frames", 1) > 1:
-        raise InvalidImage("Animated images are not accepted: send a single frame.")
+        if image.format != "MPO":
+            raise InvalidImage("Animated images are not accepted: send a single frame.")
+        # A phone photo: a JPEG followed by more pictures (MPO). The first is the photo itself; the
+        # others (a depth map, a second lens) are never decoded.
+        image.seek(0)
     try:
         image.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError):

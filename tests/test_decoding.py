@@ -4,6 +4,7 @@ header already tells."""
 
 import base64
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -108,3 +109,56 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read():
 def test_what_is_neither_text_nor_a_file_is_refused():
     with pytest.raises(InvalidImage, match="not int"):
         decode(7)
+
+
+@pytest.mark.parametrize(
+    "prefix", ["DATA:IMAGE/PNG;BASE64,", "Data:Image/Png;Base64,", "data:image/PNG;base64,"]
+)
+def test_a_data_url_is_read_in_any_letter_case(canvas_png, prefix):
+    assert decode(prefix + base64.b64encode(canvas_png).decode()).encoded == canvas_png
+
+
+@pytest.mark.parametrize("data_url", [False, True])
+def test_url_safe_and_unpadded_base64_are_read(data_url):
+    # Pixel values chosen so the base64 text holds + and / (standard) or - and _ (URL-safe).
+    png = encode(Image.frombytes("L", (16, 16), bytes(range(256))))
+    standard = base64.b64encode(png).decode()
+    assert "+" in standard or "/" in standard
+    assert standard.endswith("=")
+    prefix = "data:image/png;base64," if data_url else ""
+    for text in (
+        standard.rstrip("="),
+        base64.urlsafe_b64encode(png).decode(),
+        base64.urlsafe_b64encode(png).decode().rstrip("="),
+    ):
+        assert decode(prefix + text).encoded == png, text
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("ab+c-d==", "mixes two alphabets; use the standard one (+ /) or the URL-safe one (- _)"),
+        ("abcde", "cut short"),
+        ("abc=", "not a PNG, JPEG or WebP"),  # well-formed base64, just not an image
+        ("ab=c", "only letters, digits, + / (or - _) and = at the end"),
+        ("abcdef=", "padding does not fit its length"),
+    ],
+)
+def test_base64_that_cannot_be_read_is_told_precisely(text, message):
+    with pytest.raises(InvalidImage, match=re.escape(message)):
+        decode(text)
+
+
+def test_an_mpo_photo_is_read_as_its_first_picture(canvas_png):
+    """A phone photo (MPO: a JPEG followed by a second picture) is its first picture; the second, much
+    larger, is never decoded."""
+    first = Image.open(io.BytesIO(canvas_png)).convert("RGB")
+    second = Image.new("RGB", (4000, 3000), "black")
+    mpo = encode(first, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(mpo)).n_frames == 2
+
+    decoded = decode(mpo)
+
+    assert decoded.image.size == (280, 280)
+    assert decoded.image.getpixel((140, 20)) == (255, 255, 255)  # the canvas, not the black second frame
+    assert decoded.image.getpixel((140, 140))[0] < 64  # its bar
