@@ -73,7 +73,7 @@ class PredictionAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("drawing_png")
+        return super().get_queryset(request).defer("drawing_png", "thumbnail_png")
 
     def has_add_permission(self, request):
         return False
@@ -83,7 +83,7 @@ class PredictionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Drawing")
     def drawing_thumbnail(self, prediction):
-        url = reverse("recognizer:drawing-png", args=[prediction.pk])
+        url = reverse("recognizer:thumbnail-png", args=[prediction.pk])
         return format_html(
             '<img src="{}" width="56" height="56" alt="Drawing {}" '
             'style="object-fit: contain; background: #fff; border: 1px solid #ccc">',

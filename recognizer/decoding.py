@@ -7,6 +7,7 @@ import base64
 import binascii
 import io
 import re
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -103,6 +104,13 @@ def open_image(data):
         raise too_large()
     if not data:
         raise InvalidImage("The image is empty.")
+    webp = webp_size(data)
+    if webp is not None and webp[0] * webp[1] > limits.MAX_WEBP_PIXELS:
+        side = limits.MAX_WEBP_SIDE
+        raise ImageTooLarge(
+            f"The WebP image is {webp[0]}×{webp[1]} pixels: at most {side}×{side} pixels are read in WebP "
+            "(send a larger drawing as PNG or JPEG)."
+        )
     side = limits.MAX_IMAGE_SIDE
     try:
         with warnings.catch_warnings():
@@ -131,3 +139,20 @@ def open_image(data):
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError):
         raise InvalidImage("The image is truncated or corrupt and cannot be read.") from None
     return image
+
+
+def webp_size(data):
+    """(width, height) from a WebP file's header (lossy, lossless or extended), before any decoder is
+    made; None for anything else."""
+    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    kind, payload = data[12:16], data[20:30]
+    if kind == b"VP8 " and payload[3:6] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", payload[6:10])
+        return width & 0x3FFF, height & 0x3FFF
+    if kind == b"VP8L" and payload[0] == 0x2F:
+        bits = int.from_bytes(payload[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if kind == b"VP8X":
+        return int.from_bytes(payload[4:7], "little") + 1, int.from_bytes(payload[7:10], "little") + 1
+    return None

@@ -14,6 +14,10 @@ MAX_IMAGE_BYTES = 2 * MB
 MAX_IMAGE_SIDE = 4096
 MAX_IMAGE_PIXELS = MAX_IMAGE_SIDE * MAX_IMAGE_SIDE
 MIN_IMAGE_SIDE = 8  # smaller than this is no canvas: a dot or two would be read as a digit
+# WebP is decoded through full-size canvases (libwebp's, as Pillow runs it): ~16 bytes a pixel, so a
+# 4096×4096 WebP would take a worker past 250 MB. PNG and JPEG keep MAX_IMAGE_SIDE.
+MAX_WEBP_SIDE = 2048
+MAX_WEBP_PIXELS = MAX_WEBP_SIDE * MAX_WEBP_SIDE
 
 # Reading back
 API_PAGE_SIZE = 20  # GET /api/predictions, unless ?page_size=
@@ -21,5 +25,11 @@ API_MAX_PAGE_SIZE = 100
 HISTORY_PAGE_SIZE = 24  # drawings per page of /history/
 STATS_DAYS = 90  # the per-day chart shows the last this many days with predictions
 
-# Storage
+# Storage: what one accepted drawing may add to the database, whatever was sent
+MAX_STORED_BYTES = 1 * MB  # the whole row: drawing, thumbnail, model input, probabilities
+STORED_DRAWING_MAX_SIDE = 1024  # a larger drawing is kept downscaled (it is read at full size)
+THUMBNAIL_SIDE = 160  # the small copy lists show (history tiles, the admin list)
+THUMBNAIL_MAX_BYTES = 16 * 1024  # 24 history tiles of noise stay under 400 KB
+ROW_BYTES_BESIDE_IMAGES = 8 * 1024  # model input (784), probabilities, hashes and dates: ~2 KB used
+STORED_DRAWING_MAX_BYTES = MAX_STORED_BYTES - THUMBNAIL_MAX_BYTES - ROW_BYTES_BESIDE_IMAGES
 PRUNE_BATCH_SIZE = 1000  # rows deleted per transaction by prune_predictions

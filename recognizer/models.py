@@ -49,7 +49,13 @@ class Prediction(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.API)
     drawing_png = models.BinaryField(
-        help_text="The drawing as received, as PNG: a plain PNG byte for byte, any other image re-encoded.",
+        help_text="The drawing as received, as PNG: a plain PNG byte for byte, any other image re-encoded; "
+        "downscaled when larger than the storage limits (recognizer/limits.py).",
+    )
+    thumbnail_png = models.BinaryField(
+        default=b"",
+        editable=False,
+        help_text="A small copy of the drawing, as PNG, for the lists that show many (a few KB).",
     )
     drawing_width = models.PositiveIntegerField()
     drawing_height = models.PositiveIntegerField()

@@ -118,11 +118,14 @@ def normalise_ink(ink):
 
 
 def shrunk_for_ink_search(image, side=INK_SEARCH_SIDE):
-    """A large image shrunk by a whole factor (averaging blocks of pixels), so that a 4096×4096 upload
-    costs a fraction of the time and memory and still gives the same 28×28."""
+    """A large image shrunk by a whole factor, so that a 4096×4096 upload costs a fraction of the time
+    and memory and still gives the same 28×28."""
     factor = math.ceil(max(image.size) / side)
-    if factor <= 1:
-        return image
+    return image if factor <= 1 else reduced(image, factor)
+
+
+def reduced(image, factor):
+    """`image` shrunk by the whole `factor`, averaging blocks of pixels, with little memory to spare."""
     reducible_mode = {"1": "L", "P": "RGBA" if has_transparency(image) else "RGB"}.get(image.mode, image.mode)
     if reducible_mode.startswith("I;16"):
         reducible_mode = "I"

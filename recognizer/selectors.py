@@ -13,7 +13,7 @@ from recognizer.models import Feedback, Prediction
 
 def list_predictions(*, digit=None):
     """All predictions, newest first, optionally only those read as `digit`."""
-    predictions = Prediction.objects.defer("drawing_png")
+    predictions = Prediction.objects.defer("drawing_png", "thumbnail_png")
     if digit is not None:
         predictions = predictions.filter(predicted_digit=digit)
     return predictions

@@ -11,7 +11,7 @@ from django.utils import timezone
 from recognizer import decoding, limits, preprocessing
 from recognizer.contract import DIGITS, scaled
 from recognizer.errors import FeedbackNotAllowed
-from recognizer.images import stored_png
+from recognizer.images import stored_png, thumbnail_png
 from recognizer.inference import get_classifier
 from recognizer.models import Prediction, hash_feedback_token
 
@@ -21,10 +21,10 @@ def record_prediction(*, image, source=Prediction.Source.API):
 
     `image` is what the request carried: a data URL or bare base64 text, the bytes of an image file,
     or an uploaded file. It is decoded (recognizer.decoding), normalised to the 28×28 model input
-    (recognizer.preprocessing) and classified; then one INSERT stores it all, hence one transaction:
-    the caller answers only once it is committed. The returned Prediction carries `feedback_token`,
-    the plain token its client needs to give feedback: only its hash is stored, so this is the one
-    time it can be read.
+    (recognizer.preprocessing) and classified; then one INSERT stores it all — the drawing and its
+    thumbnail bounded by recognizer.limits — hence one transaction: the caller answers only once it is
+    committed. The returned Prediction carries `feedback_token`, the plain token its client needs to
+    give feedback: only its hash is stored, so this is the one time it can be read.
 
     Raises recognizer.errors.InvalidImage (or a subclass) for a drawing that cannot be read, and
     ModelUnavailable when there is no model to serve; nothing is stored then.
@@ -35,9 +35,11 @@ def record_prediction(*, image, source=Prediction.Source.API):
     probabilities = classifier.probabilities(scaled(model_input))
     digit = int(np.argmax(probabilities))
     feedback_token = secrets.token_urlsafe(32)
+    drawing, thumbnail = stored_png(decoded), thumbnail_png(decoded.image)  # before the write lock
     prediction = Prediction.objects.create(
         source=source,
-        drawing_png=stored_png(decoded),
+        drawing_png=drawing,
+        thumbnail_png=thumbnail,
         drawing_width=decoded.image.width,
         drawing_height=decoded.image.height,
         model_input=model_input.tobytes(),

@@ -16,5 +16,6 @@ urlpatterns = [
     path("api/model", api.ModelInfoView.as_view(), name="api-model"),
     path("api/health", api.HealthView.as_view(), name="api-health"),
     path("predictions/<int:prediction_id>/drawing.png", views.drawing_png, name="drawing-png"),
+    path("predictions/<int:prediction_id>/thumbnail.png", views.thumbnail_png, name="thumbnail-png"),
     path("predictions/<int:prediction_id>/input.png", views.input_png, name="input-png"),
 ]

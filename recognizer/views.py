@@ -72,6 +72,13 @@ def drawing_png(request, prediction_id):
 
 
 @require_safe
+def thumbnail_png(request, prediction_id):
+    """The small copy of a drawing that lists show (a few KB, however large the drawing)."""
+    prediction = get_object_or_404(Prediction.objects.only("thumbnail_png"), pk=prediction_id)
+    return immutable_png(bytes(prediction.thumbnail_png))
+
+
+@require_safe
 def input_png(request, prediction_id):
     prediction = get_object_or_404(Prediction.objects.only("model_input"), pk=prediction_id)
     return immutable_png(model_input_png(prediction.model_input_array))

@@ -46,7 +46,9 @@ def test_list_shows_thumbnails_digit_probability_version_and_time(staff_client, 
     assert response.status_code == 200
     page = response.content.decode()
     for prediction in predictions:
-        assert reverse("recognizer:drawing-png", args=[prediction.pk]) in page
+        # The list links each drawing's thumbnail (a few KB), never the drawing itself.
+        assert reverse("recognizer:thumbnail-png", args=[prediction.pk]) in page
+        assert reverse("recognizer:drawing-png", args=[prediction.pk]) not in page
         assert reverse("recognizer:input-png", args=[prediction.pk]) in page
         assert f"{prediction.probability:.2%}" in page
     assert predictions[0].model_version in page

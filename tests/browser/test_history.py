@@ -5,7 +5,7 @@ import re
 import numpy as np
 from playwright.sync_api import expect
 
-from recognizer import services
+from recognizer import limits, services
 from recognizer.limits import HISTORY_PAGE_SIZE
 from recognizer.models import Prediction
 from tests.browser.drawing import digit_strokes, first_of_each_digit
@@ -41,12 +41,12 @@ def test_new_predictions_appear_in_the_history(page, drawing_page, draw_strokes,
     assert times.all_inner_texts() == [p.created_at.strftime("%-d %b %Y, %H:%M") for p in stored]
     assert times.evaluate_all("ts => ts.map(t => t.dateTime)") == [p.created_at.isoformat() for p in stored]
 
-    # The drawings themselves are shown: each image loads, 280×280 CSS px drawn at the page's density.
+    # The drawings themselves are shown, as their thumbnails (a few KB each, at most 160 px a side).
     drawings = tiles.locator("img.tile__drawing")
     expect(drawings.first).to_be_visible()
     page.wait_for_function("() => [...document.querySelectorAll('img.tile__drawing')].every(i => i.complete)")
     sizes = drawings.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-    assert sizes == [[280, 280]] * 3
+    assert sizes == [[limits.THUMBNAIL_SIDE, limits.THUMBNAIL_SIDE]] * 3
     page.screenshot(path=artifacts / "history-desktop.png", full_page=True)
 
     page.get_by_role("link", name="Draw a digit").click()

@@ -6,6 +6,7 @@ hundred bytes of compressed rows, which is exactly what makes such files dangero
 """
 
 import base64
+import functools
 import io
 import json
 import random
@@ -14,6 +15,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -178,6 +180,12 @@ HOSTILE = [
         413,
         "pixels",
         lambda: json_image(jpeg_declaring(65000, 65000), "image/jpeg"),
+    ),
+    Hostile(
+        "4096×4096 WebP (larger than WebP is read)",
+        413,
+        "at most 2048×2048 pixels are read in WebP",
+        lambda: json_image(encode(Image.new("RGB", (4096, 4096), "white"), "WEBP", quality=1), "image/webp"),
     ),
     Hostile(
         "WebP claiming 16384×16384",
@@ -370,3 +378,32 @@ def stroke_on_transparent_canvas(side):
         (side // 2, side * 3 // 20, side // 2, side * 17 // 20), fill=(0, 0, 0, 255), width=side * 3 // 40
     )
     return encode(image)
+
+
+AMPLIFYING = (
+    "2048×2048 WebP of noise",
+    "4096×4096 noisy JPEG",
+    "1400×1400 PNG of noise",
+    "4096×4096 canvas PNG",
+)
+
+
+@functools.cache
+def amplifying_image(name):
+    """(image file, media type): drawings within every request limit that a site storing what it decodes
+    would keep as MBs or tens of MB each (a 4096×4096 WebP of noise was kept as a 37 MB PNG; WebP is
+    now read up to 2048×2048), all accepted. Made once, when first asked for (a second or two)."""
+    rng = np.random.default_rng(17)
+    if name == "2048×2048 WebP of noise":  # (the largest WebP read)
+        noise = Image.fromarray(rng.integers(0, 256, (1024, 1024, 3), dtype=np.uint8), "RGB")
+        image = noise.resize((2048, 2048), Image.Resampling.BILINEAR)
+        made = encode(image, "WEBP", quality=5, method=0), "image/webp"
+    elif name == "4096×4096 noisy JPEG":
+        noise = Image.fromarray(rng.integers(0, 256, (4096, 4096, 3), dtype=np.uint8), "RGB")
+        made = encode(noise, "JPEG", quality=5), "image/jpeg"
+    elif name == "1400×1400 PNG of noise":
+        made = encode(Image.fromarray(rng.integers(0, 256, (1400, 1400), dtype=np.uint8), "L")), "image/png"
+    else:
+        made = stroke_on_transparent_canvas(4096), "image/png"
+    assert len(made[0]) <= 2 * MB
+    return made
