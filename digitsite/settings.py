@@ -165,6 +165,11 @@ if CACHE_URL:
         }
     }
 
+# A database with less than this free on its disk is reported full by the health check (SQLite).
+DATABASE_MIN_FREE_BYTES = (
+    whole_number("DJANGO_DB_MIN_FREE_MB", default=limits.DATABASE_MIN_FREE_MB) * limits.MB
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

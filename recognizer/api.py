@@ -7,8 +7,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from recognizer import limits, selectors, services
-from recognizer.errors import ModelUnavailable
+from recognizer import health, limits, selectors, services
+from recognizer.errors import DatabaseUnavailable, ModelUnavailable
+from recognizer.exceptions import RETRY_AFTER
 from recognizer.inference import get_classifier
 from recognizer.models import Prediction
 from recognizer.parsers import JSONParser, MultiPartParser
@@ -157,14 +158,23 @@ class ModelInfoView(APIView):
 
 
 class HealthView(APIView):
-    """200 when the model is loaded and answering, 503 with the reason otherwise."""
+    """200 when the database takes writes (a write rolled back, and for SQLite its file checked) and the
+    model is loaded; 503 with the reason otherwise."""
 
     @extend_schema(responses={200: dict, 503: dict})
     def get(self, request):
+        problem = health.database_problem()
+        if problem is not None:
+            return unavailable(DatabaseUnavailable(problem), retry_after=RETRY_AFTER[DatabaseUnavailable])
         try:
             classifier = get_classifier()
         except ModelUnavailable as error:
-            return Response(
-                {"status": "unavailable", "detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE
-            )
+            return unavailable(error)
         return Response({"status": "ok", "model_version": classifier.version})
+
+
+def unavailable(error, *, retry_after=None):
+    """A 503 that says what is wrong: the health check speaks to operators and load balancers."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    body = {"status": "unavailable", "detail": error.message, "code": error.code}
+    return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)

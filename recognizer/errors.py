@@ -61,6 +61,17 @@ class ModelUnavailable(RecognizerError):
     code = "model_unavailable"
 
 
+# The database ----------------------------------------------------------------------------------------
+
+
+class DatabaseUnavailable(RecognizerError):
+    """The database cannot store drawings right now (read-only, full, gone); the message says why
+    (for the log and the health check: clients of other requests are told only to try again)."""
+
+    code = "database_unavailable"
+    default_message = "The database cannot store drawings right now."
+
+
 # Feedback --------------------------------------------------------------------------------------------
 
 

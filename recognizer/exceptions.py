@@ -1,14 +1,17 @@
 """The API's one exception handler: every failure answers JSON a person can read, `{"detail", "code"}`.
 
 Domain errors (recognizer.errors) carry no HTTP status: DOMAIN_STATUS maps each to its own here. DRF's
-own exceptions keep theirs; Django's refusals of a request body become 413 and 400; anything else is a
-bug, logged with its traceback and answered with a sentence that reveals nothing.
+own exceptions keep theirs; Django's refusals of a request body become 413 and 400; a database that
+fails (read-only, full, gone: OperationalError, InterfaceError, InternalError) is a 503 to retry later,
+as DatabaseUnavailable; anything else is a bug, logged with its traceback and answered with a sentence
+that reveals nothing.
 """
 
 import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, InternalError, OperationalError
 from django.http import UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -25,11 +28,18 @@ DOMAIN_STATUS = {
     errors.InvalidImage: status.HTTP_400_BAD_REQUEST,
     errors.FeedbackNotAllowed: status.HTTP_403_FORBIDDEN,
     errors.ModelUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    errors.DatabaseUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 # What clients are told instead of the error's own message (which is for the log).
 PUBLIC_DETAIL = {
     errors.ModelUnavailable: "The digit model is not available right now. Please try again later.",
+    errors.DatabaseUnavailable: "The database cannot store drawings right now. Please try again later.",
 }
+# Seconds after which a client may try again (Retry-After), for errors that pass by themselves.
+RETRY_AFTER = {errors.DatabaseUnavailable: 30}
+# Database failures that are the database's state, not a bug in a query (IntegrityError,
+# ProgrammingError and DataError stay 500s).
+DATABASE_FAILURES = (OperationalError, InterfaceError, InternalError)
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -38,6 +48,9 @@ class RequestTooLarge(exceptions.APIException):
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, DATABASE_FAILURES):
+        logger.error("Database failure: %s", exc)
+        exc = errors.DatabaseUnavailable(f"The database failed: {exc}")
     if isinstance(exc, errors.RecognizerError):
         return domain_error(exc)
     if isinstance(exc, RequestDataTooBig):  # Django refused to read the body: a client error, not a 500
@@ -70,7 +83,8 @@ def domain_error(error):
     if status_code == status.HTTP_400_BAD_REQUEST and field:
         body["errors"] = {field: [detail]}
     set_rollback()
-    return Response(body, status=status_code)
+    headers = {"Retry-After": str(RETRY_AFTER[kind])} if kind in RETRY_AFTER else None
+    return Response(body, status=status_code, headers=headers)
 
 
 def first_message(detail):

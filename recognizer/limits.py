@@ -32,4 +32,5 @@ THUMBNAIL_SIDE = 160  # the small copy lists show (history tiles, the admin list
 THUMBNAIL_MAX_BYTES = 16 * 1024  # 24 history tiles of noise stay under 400 KB
 ROW_BYTES_BESIDE_IMAGES = 8 * 1024  # model input (784), probabilities, hashes and dates: ~2 KB used
 STORED_DRAWING_MAX_BYTES = MAX_STORED_BYTES - THUMBNAIL_MAX_BYTES - ROW_BYTES_BESIDE_IMAGES
+DATABASE_MIN_FREE_MB = 64  # below this free on the database's disk (SQLite), health says 503
 PRUNE_BATCH_SIZE = 1000  # rows deleted per transaction by prune_predictions

@@ -125,3 +125,14 @@ def hash_feedback_token(token):
     """The SHA-256 hex digest kept for a feedback token. A token has 256 random bits, so a plain
     hash suffices: there is nothing to guess that a slow password hash would protect."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class WriteProbe(models.Model):
+    """Always empty: the health check inserts a row here and rolls it back, proving the database takes
+    writes without leaving anything behind (recognizer.health)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    written_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"write probe at {self.written_at}"

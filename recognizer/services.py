@@ -11,6 +11,7 @@ from django.utils import timezone
 from recognizer import decoding, limits, preprocessing
 from recognizer.contract import DIGITS, scaled
 from recognizer.errors import FeedbackNotAllowed
+from recognizer.health import stored_safely
 from recognizer.images import stored_png, thumbnail_png
 from recognizer.inference import get_classifier
 from recognizer.models import Prediction, hash_feedback_token
@@ -22,12 +23,14 @@ def record_prediction(*, image, source=Prediction.Source.API):
     `image` is what the request carried: a data URL or bare base64 text, the bytes of an image file,
     or an uploaded file. It is decoded (recognizer.decoding), normalised to the 28×28 model input
     (recognizer.preprocessing) and classified; then one INSERT stores it all — the drawing and its
-    thumbnail bounded by recognizer.limits — hence one transaction: the caller answers only once it is
-    committed. The returned Prediction carries `feedback_token`, the plain token its client needs to
-    give feedback: only its hash is stored, so this is the one time it can be read.
+    thumbnail bounded by recognizer.limits — in one transaction, committed only if the database file is
+    still there (recognizer.health): the caller answers only once it is committed. The returned
+    Prediction carries `feedback_token`, the plain token its client needs to give feedback: only its
+    hash is stored, so this is the one time it can be read.
 
-    Raises recognizer.errors.InvalidImage (or a subclass) for a drawing that cannot be read, and
-    ModelUnavailable when there is no model to serve; nothing is stored then.
+    Raises recognizer.errors.InvalidImage (or a subclass) for a drawing that cannot be read,
+    ModelUnavailable when there is no model to serve, DatabaseUnavailable (or Django's
+    OperationalError) when the database cannot store it; nothing is stored then.
     """
     decoded = decoding.decode(image)
     model_input = preprocessing.normalise_image(decoded.image)
@@ -36,19 +39,20 @@ def record_prediction(*, image, source=Prediction.Source.API):
     digit = int(np.argmax(probabilities))
     feedback_token = secrets.token_urlsafe(32)
     drawing, thumbnail = stored_png(decoded), thumbnail_png(decoded.image)  # before the write lock
-    prediction = Prediction.objects.create(
-        source=source,
-        drawing_png=drawing,
-        thumbnail_png=thumbnail,
-        drawing_width=decoded.image.width,
-        drawing_height=decoded.image.height,
-        model_input=model_input.tobytes(),
-        predicted_digit=digit,
-        probability=float(probabilities[digit]),
-        probabilities=[float(value) for value in probabilities],
-        model_version=classifier.version,
-        feedback_token_hash=hash_feedback_token(feedback_token),
-    )
+    with stored_safely():
+        prediction = Prediction.objects.create(
+            source=source,
+            drawing_png=drawing,
+            thumbnail_png=thumbnail,
+            drawing_width=decoded.image.width,
+            drawing_height=decoded.image.height,
+            model_input=model_input.tobytes(),
+            predicted_digit=digit,
+            probability=float(probabilities[digit]),
+            probabilities=[float(value) for value in probabilities],
+            model_version=classifier.version,
+            feedback_token_hash=hash_feedback_token(feedback_token),
+        )
     prediction.feedback_token = feedback_token
     return prediction
 
