@@ -1,12 +1,23 @@
-"""Gunicorn settings for `gunicorn digitsite.wsgi`, read from the working directory (the repository root).
+"""Gunicorn settings for `gunicorn digitsite.asgi`, read from the working directory (the repository root).
 
 Workers, bind address and the rest keep gunicorn's defaults or come from the command line
 (`--workers 2 --bind 0.0.0.0:8000`) or GUNICORN_CMD_ARGS.
+
+Each worker is gunicorn's asyncio worker with a deadline for request headers, in front of Django's WSGI
+application run in one thread (digitsite.serving): a slow client holds a coroutine, never the worker,
+and is answered 408 once past DJANGO_REQUEST_HEADER_SECONDS or DJANGO_REQUEST_BODY_SECONDS.
 """
 
 import logging
+import sys
 
-from digitsite import memory
+wsgi_app = "digitsite.asgi:application"
+worker_class = "digitsite.serving.BoundedASGIWorker"
+timeout = 30  # seconds without a heartbeat before a worker is replaced; the longest wait for a body chunk
+keepalive = 5  # seconds an idle kept-alive connection stays open
+# gunicorn 25+ opens a control socket at the same path for every server of a user
+# (~/.gunicorn/gunicorn.ctl): servers side by side would take it over from each other.
+control_socket_disable = True
 
 # Import Django and the whole site once, in the master, then fork the workers from it: they are ready
 # at once and share those pages of memory. (Importing the site in each new worker instead took
@@ -23,21 +34,19 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
-    """Load the model in each worker before its first request (no interpreter is shared across a fork)."""
+    """Load the model in each worker before its first request, in the thread that serves requests (with
+    the database connection they use). No interpreter is shared across a fork."""
+    from digitsite import memory
+    from digitsite.serving import WsgiBehindAsgi
     from recognizer.errors import ModelUnavailable
     from recognizer.inference import get_classifier
 
+    memory.return_large_allocations_at_once()
+    application = getattr(worker, "asgi", None)
+    if not isinstance(application, WsgiBehindAsgi):
+        sys.exit("gunicorn.conf.py serves digitsite.asgi: run `gunicorn digitsite.asgi`, not another app.")
     try:
-        get_classifier()
+        application.call_in_django_thread(get_classifier)
     except ModelUnavailable as error:
         # Serve anyway: /api/health and POST /api/predict answer 503 with the reason until a model exists.
         logging.getLogger("recognizer").error("No model loaded: %s", error)
-
-
-def pre_request(worker, request):
-    worker.resident_before_request = memory.resident_bytes()
-
-
-def post_request(worker, request, environ, response):
-    """After a request that grew the worker a lot (a huge image), give that memory back."""
-    memory.release_if_grown(resident_before=worker.resident_before_request)

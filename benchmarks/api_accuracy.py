@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.api_accuracy [--digits 10000] [--clients 4]
 
 The same canvases `manage.py evaluate_model` reads (seed 0), sent as the drawing page sends them to
-`POST /api/predict` on `gunicorn digitsite.wsgi` (production settings, 2 workers, a fresh SQLite
+`POST /api/predict` on `gunicorn digitsite.asgi` (production settings, 2 workers, a fresh SQLite
 database). Prints the share read right, on each background, and checks every answer was stored.
 """
 

@@ -67,7 +67,7 @@ def exercise(server, bodies_path, first_body, *, seconds, expected_status):
 
 
 def measure_site(bodies, labels, *, seconds, workdir, log_dir):
-    """The site: gunicorn digitsite.wsgi (gunicorn.conf.py), production settings, a fresh database."""
+    """The site: gunicorn digitsite.asgi (gunicorn.conf.py), production settings, a fresh database."""
     with live.fresh_database(workdir) as database:
         environment = live.production_environment(database.url)
         live.migrate(environment)

@@ -1,5 +1,5 @@
 """The live-server harness, shared by the tests and the benchmarks: the site served the way production
-serves it — `gunicorn digitsite.wsgi` in a subprocess, debug off, a free port of 127.0.0.1 — on a fresh
+serves it — `gunicorn digitsite.asgi` in a subprocess, debug off, a free port of 127.0.0.1 — on a fresh
 database of its own, with what is needed to talk to it and watch its workers.
 
 The database is on the kind of server asked for: a fresh SQLite file, or a PostgreSQL database created
@@ -190,6 +190,25 @@ class LiveServer:
                 response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
             )
 
+    def post_chunked(self, body, *, chunk_size=16 * 1024, content_type="application/json"):
+        """POST /api/predict with the body sent in chunks (Transfer-Encoding: chunked, no length)."""
+        chunks = (body[start : start + chunk_size] for start in range(0, len(body), chunk_size))
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(
+                "POST",
+                "/api/predict",
+                body=chunks,
+                headers={"Content-Type": content_type},
+                encode_chunked=True,
+            )
+            response = connection.getresponse()
+            return Response(
+                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            )
+        finally:
+            connection.close()
+
     def log(self):
         return self.log_path.read_text(errors="replace")
 
@@ -237,6 +256,10 @@ class LiveServer:
     def workers_resident_mb(self):
         return [resident_mb(pid) for pid in self.worker_pids()]
 
+    def workers_peak_resident_mb(self):
+        """The most memory each worker has held at any moment since it started (VmHWM)."""
+        return [peak_resident_mb(pid) for pid in self.worker_pids()]
+
     def workers_cpu_seconds(self):
         return sum(cpu_seconds(pid) for pid in self.worker_pids())
 
@@ -249,7 +272,7 @@ def gunicorn(
     env,
     log_path,
     *,
-    app="digitsite.wsgi",
+    app="digitsite.asgi",
     workers=2,
     python=sys.executable,
     cwd=ROOT,
@@ -311,6 +334,14 @@ def resident_mb(pid):
     """Resident memory of a process, in MB (VmRSS: its pages in RAM, shared ones included)."""
     pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
     return pages * PAGE_SIZE / 2**20
+
+
+def peak_resident_mb(pid):
+    """The high-water mark of a process's resident memory, in MB (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise ValueError(f"no VmHWM for process {pid}")
 
 
 def cpu_seconds(pid):

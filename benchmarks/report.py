@@ -94,7 +94,7 @@ def render(results):
         )
         parts.append(table(("Preprocessing, 280×280 canvas PNG", "p50 ms", "p99 ms", "n"), rows))
     if "http" in results:
-        names = {"site": "site: gunicorn digitsite.wsgi", "seed": "seed-style: Flask + model.predict"}
+        names = {"site": "site: gunicorn digitsite.asgi", "seed": "seed-style: Flask + model.predict"}
         rows = []
         for server, name in names.items():
             for row in results["http"].get(server, {}).get("levels", []):

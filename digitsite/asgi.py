@@ -1,7 +1,16 @@
+"""The served entry point (`gunicorn digitsite.asgi`, with gunicorn.conf.py's worker): Django's WSGI
+application behind digitsite.serving's ASGI adapter, so that slow clients wait on the event loop, not
+on Django.
+
+Debug is off unless DJANGO_DEBUG=1 (digitsite/settings.py), as under manage.py.
+"""
+
 import os
 
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitsite.settings")
 
-application = get_asgi_application()
+from digitsite.serving import WsgiBehindAsgi  # noqa: E402  (reads the settings)
+
+application = WsgiBehindAsgi(get_wsgi_application())

@@ -27,6 +27,17 @@ def whole_number(name, *, default):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {env.str(name)!r}.") from None
 
 
+def positive_number(name, *, default):
+    """env.float, with a message that names the variable when it is not a number above 0."""
+    try:
+        value = env.float(name, default=default)
+    except ValueError:
+        value = None
+    if value is None or not value > 0:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {env.str(name)!r}.")
+    return float(value)
+
+
 def request_rate(name, *, default):
     """A request rate such as "120/min" (per s, min, hour or day); "off" for no limit (None)."""
     value = env.str(name, default=default).strip()
@@ -205,6 +216,11 @@ MNIST_DIR = env.str("MNIST_DIR", default="")
 # Requests: a drawing is a few KB; these limits keep hostile bodies cheap (recognizer/limits.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = limits.MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Slow clients (digitsite.serving): headers and body must arrive within these, else a JSON 408.
+REQUEST_HEADER_SECONDS = positive_number(
+    "DJANGO_REQUEST_HEADER_SECONDS", default=limits.REQUEST_HEADER_SECONDS
+)
+REQUEST_BODY_SECONDS = positive_number("DJANGO_REQUEST_BODY_SECONDS", default=limits.REQUEST_BODY_SECONDS)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]

@@ -1,7 +1,9 @@
-"""WSGI entry point (`gunicorn digitsite.wsgi`).
+"""WSGI entry point, for WSGI servers (`manage.py runserver` uses it; production serves digitsite.asgi,
+which runs this same application behind gunicorn's asyncio worker).
 
-Debug is off unless DJANGO_DEBUG=1 (digitsite/settings.py), here as under manage.py: gunicorn never
-shows a debug page, and settings insist on a real DJANGO_SECRET_KEY.
+Debug is off unless DJANGO_DEBUG=1 (digitsite/settings.py), here as under manage.py: no server shows a
+debug page, and settings insist on a real DJANGO_SECRET_KEY. A chunked request body is read when the
+server de-chunks it, or refused with a 411 that says why (digitsite.serving.ChunkedBodies).
 """
 
 import os
@@ -10,4 +12,6 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitsite.settings")
 
-application = get_wsgi_application()
+from digitsite.serving import ChunkedBodies  # noqa: E402  (reads the settings)
+
+application = ChunkedBodies(get_wsgi_application())

@@ -8,6 +8,8 @@ MB = 1024 * 1024
 # Requests
 MAX_REQUEST_BYTES = 2 * MB  # a whole request body (DATA_UPLOAD_MAX_MEMORY_SIZE); a canvas PNG is ~10–100 KB
 PREDICT_RATE = "120/min"  # POST /api/predict per client, unless DJANGO_PREDICT_THROTTLE_RATE says otherwise
+REQUEST_HEADER_SECONDS = 10  # a request's headers must arrive within this (DJANGO_REQUEST_HEADER_SECONDS)...
+REQUEST_BODY_SECONDS = 20  # ...and its body within this (DJANGO_REQUEST_BODY_SECONDS), else 408
 
 # Images, checked on the header before any pixel is decoded
 MAX_IMAGE_BYTES = 2 * MB

@@ -1,9 +1,10 @@
 """Pages and images."""
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
@@ -82,3 +83,13 @@ def thumbnail_png(request, prediction_id):
 def input_png(request, prediction_id):
     prediction = get_object_or_404(Prediction.objects.only("model_input"), pk=prediction_id)
     return immutable_png(model_input_png(prediction.model_input_array))
+
+
+def not_found(request, exception):
+    """404s (handler404): JSON under /api/, as every API answer is; the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": f"There is no API endpoint at {request.path}: see /api/docs/.", "code": "not_found"},
+            status=404,
+        )
+    return defaults.page_not_found(request, exception)

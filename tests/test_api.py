@@ -299,3 +299,15 @@ def test_openapi_schema_and_docs(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
     assert b"//cdn" not in docs.content and b"/static/drf_spectacular_sidecar/" in docs.content
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "delete"])
+def test_an_unknown_api_path_is_a_json_404(client, method):
+    response = getattr(client, method)("/api/no/such/thing")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "There is no API endpoint at /api/no/such/thing: see /api/docs/.",
+        "code": "not_found",
+    }
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

@@ -1,4 +1,4 @@
-"""The site as production runs it — `gunicorn digitsite.wsgi`, 2 workers, DJANGO_DEBUG unset (so off) —
+"""The site as production runs it — `gunicorn digitsite.asgi`, 2 workers, DJANGO_DEBUG unset (so off) —
 under hostile input, with its errors, headers, HTTPS hardening and throttle (benchmarks.live serves it)."""
 
 import json

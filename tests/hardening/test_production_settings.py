@@ -102,12 +102,12 @@ def test_a_weak_key_fails_the_deploy_check():
 
 @pytest.mark.parametrize(
     "command",
-    [["manage.py", "check"], ["-c", "import digitsite.wsgi"]],
-    ids=["manage.py", "digitsite.wsgi"],
+    [["manage.py", "check"], ["-c", "import digitsite.asgi"], ["-c", "import digitsite.wsgi"]],
+    ids=["manage.py", "digitsite.asgi", "digitsite.wsgi"],
 )
 def test_debug_is_off_unless_asked_for_whatever_the_entry_point(command):
-    """With DJANGO_DEBUG unset, manage.py and gunicorn's digitsite.wsgi alike run production settings:
-    debug off, so a real key is required."""
+    """With DJANGO_DEBUG unset, manage.py, gunicorn's digitsite.asgi and digitsite.wsgi alike run
+    production settings: debug off, so a real key is required."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     done = subprocess.run(
         [sys.executable, *command],

@@ -1,0 +1,120 @@
+"""The served configuration under abuse (issue 17): `gunicorn digitsite.asgi` with gunicorn.conf.py, 2
+workers, production settings, on a fresh SQLite database — one server shared by the tests here, with
+short deadlines for slow clients set by the environment.
+
+None of this depends on the database engine, so it runs once (not again on PostgreSQL): 50 slow
+clients while health checks keep being answered; chunked bodies; what drawings within the limits cost
+to keep, in the database and in a worker's memory; /metrics across both workers;
+the headers; JSON 404s under /api/. (It collects no static files: the pages are tested elsewhere.)
+"""
+
+import json
+
+import pytest
+
+from benchmarks.live import fresh_database, gunicorn, migrate, production_environment
+from benchmarks.slow_clients import HealthProbe, SlowClients
+from tests.hardening.payloads import AMPLIFYING, MB, amplifying_image, bar_image, json_image, upload
+
+HEADER_SECONDS = 3
+BODY_SECONDS = 4
+WORKER_MEMORY_LIMIT_MB = 250
+STORED_LIMIT = 1 * MB
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(server, database, metrics folder)."""
+    folder = tmp_path_factory.mktemp("served")
+    with fresh_database(folder) as database:
+        env = production_environment(
+            database.url,
+            DJANGO_REQUEST_HEADER_SECONDS=str(HEADER_SECONDS),
+            DJANGO_REQUEST_BODY_SECONDS=str(BODY_SECONDS),
+        )
+        migrate(env)
+        with gunicorn(env, folder / "gunicorn.log") as server:
+            yield server, database, None
+
+
+def test_fifty_slow_clients_neither_stop_the_site_nor_hold_on_and_each_gets_a_json_408(served):
+    """25 clients trickle their headers, 13 their bodies, 12 send half a body and go silent: with 2
+    workers. Health checks meanwhile are all answered; each slow client is dropped with a JSON 408 once
+    past its deadline (headers 3 s, body 4 s here: DJANGO_REQUEST_HEADER_SECONDS and _BODY_SECONDS)."""
+    server, _, _ = served
+    with (
+        SlowClients(server.port, headers=25, bodies=13, stalled=12, interval=0.5) as slow,
+        HealthProbe(server.port, period=0.25) as probe,
+    ):
+        slow.wait(seconds=60)
+    outcomes, answers = slow.outcomes(), probe.answers()
+
+    assert len(answers) >= 10 and {status for status, _ in answers} == {200}, answers
+    for outcome in outcomes:
+        assert outcome.ended and outcome.error is None, outcome
+        assert outcome.status == 408 and outcome.content_type == "application/json", outcome
+        assert json.loads(outcome.body)["code"] == "request_timeout", outcome
+    details = {outcome.kind: json.loads(outcome.body)["detail"] for outcome in outcomes}
+    assert details == {
+        "headers": f"The request headers did not arrive within {HEADER_SECONDS} seconds.",
+        "body": f"The request body did not arrive in full within {BODY_SECONDS} seconds.",
+        "stalled": f"The request body did not arrive in full within {BODY_SECONDS} seconds.",
+    }
+    assert "Traceback" not in server.log()
+
+
+def test_a_chunked_body_is_read_and_one_over_the_limit_refused(served):
+    server, database, _ = served
+    before = database.count_predictions()
+    _, body = json_image(bar_image())
+
+    read = server.post_chunked(body, chunk_size=1000)
+    too_large = server.post_chunked(b'{"image": "' + b"A" * (3 * MB) + b'"}', chunk_size=64 * 1024)
+
+    assert read.status == 201, read.body[:300]
+    assert too_large.status == 413 and json.loads(too_large.body) == {
+        "detail": "The request body is larger than 2 MB.",
+        "code": "request_too_large",
+    }
+    assert database.count_predictions() == before + 1
+
+
+def row_sizes(database):
+    """{id: bytes} every stored drawing takes, all its columns together."""
+    columns = [row[1] for row in database.query("PRAGMA table_info(recognizer_prediction)")]
+    total = " + ".join(f"COALESCE(length(CAST({column} AS BLOB)), 0)" for column in columns)
+    return dict(database.query(f"SELECT id, {total} FROM recognizer_prediction"))
+
+
+def test_drawings_within_the_limits_cost_at_most_1_mb_to_keep_and_250_mb_of_a_worker(served):
+    """The issue's amplifiers, each uploaded twice (both workers read some): each is accepted, each row
+    takes at most 1 MB, and no worker ever held more than 250 MB (its high-water mark)."""
+    server, database, _ = served
+    before = set(row_sizes(database))
+    answers = []
+    for name in AMPLIFYING * 2:
+        data, media_type = amplifying_image(name)
+        response = server.post(*upload(data, "drawing", media_type))
+        answers.append((name, response.status))
+    sizes = {pk: size for pk, size in row_sizes(database).items() if pk not in before}
+    peaks = server.workers_peak_resident_mb()
+
+    print(
+        f"stored bytes per drawing: {sorted(sizes.values())}; worker peaks, MB: {[round(mb) for mb in peaks]}"
+    )
+    assert {status for _, status in answers} == {201}, answers
+    assert len(sizes) == len(answers) and max(sizes.values()) <= STORED_LIMIT, sizes
+    assert max(peaks) <= WORKER_MEMORY_LIMIT_MB, peaks
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_an_unknown_api_path_is_a_json_404(served, method):
+    server, _, _ = served
+    response = server.request(method, "/api/no/such/thing", body=b"{}" if method == "POST" else None)
+    assert response.status == 404 and response.headers["content-type"] == "application/json"
+    assert json.loads(response.body) == {
+        "detail": "There is no API endpoint at /api/no/such/thing: see /api/docs/.",
+        "code": "not_found",
+    }
+    page = server.request("GET", "/no/such/page")
+    assert page.status == 404 and page.headers["content-type"].startswith("text/html")
