@@ -5,10 +5,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from recognizer import selectors
+from recognizer import selectors, services
 from recognizer.contract import NUM_DIGITS
 from recognizer.datasets import IMAGES_NAME, LABELS_NAME, mnist_zip
-from recognizer.models import Feedback, Prediction
+from recognizer.errors import ModelUnavailable, NoEarlierModel
+from recognizer.models import Feedback, ModelVersion, Prediction
 
 
 def image_tag(url, *, size, label):
@@ -191,3 +192,84 @@ class PredictionAdmin(admin.ModelAdmin):
             ),
         )
         return format_html('<div aria-label="Probabilities of each digit">{}</div>', rows)
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    """The models the site can serve: which one is active, and activating or rolling back another.
+    Every worker follows within about a second, with no restart (recognizer.registry)."""
+
+    list_display = [
+        "version",
+        "is_active",
+        "recipe",
+        "test_accuracy_percent",
+        "created_at",
+        "activated_at",
+        "previous",
+        "source_path",
+        "size_bytes",
+    ]
+    list_filter = ["is_active", "recipe"]
+    actions = ["activate", "roll_back"]
+    fields = [
+        "version",
+        "is_active",
+        "recipe",
+        "test_accuracy_percent",
+        "created_at",
+        "activated_at",
+        "previous",
+        "source_path",
+        "size_bytes",
+        "metrics",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content").select_related("previous")
+
+    def has_add_permission(self, request):
+        return False  # models come from train_model or register_model
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_active  # never the one being served
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.filter(is_active=False))
+
+    @admin.display(description="Test accuracy", ordering="metrics__test_accuracy")
+    def test_accuracy_percent(self, model):
+        return "–" if model.test_accuracy is None else f"{model.test_accuracy:.2%}"
+
+    def has_activate_permission(self, request):
+        return request.user.has_perm("recognizer.change_modelversion") or request.user.is_superuser
+
+    @admin.action(
+        description="Activate the selected model (every worker serves it within a second)",
+        permissions=["activate"],
+    )
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one model to activate.", messages.WARNING)
+            return
+        self.report(request, lambda: services.activate_model(version=queryset.get().version), "Activated")
+
+    @admin.action(description="Roll back to the model active before the active one", permissions=["activate"])
+    def roll_back(self, request, queryset):
+        self.report(request, services.roll_back_model, "Rolled back to")
+
+    def report(self, request, change, done):
+        try:
+            model = change()
+        except (ModelUnavailable, NoEarlierModel) as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{done} model {model.version}: every worker serves it within a second.",
+            messages.SUCCESS,
+        )

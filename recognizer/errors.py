@@ -61,6 +61,19 @@ class ModelUnavailable(RecognizerError):
     code = "model_unavailable"
 
 
+class ModelNotRegistered(RecognizerError):
+    """No model of this version is in the registry."""
+
+    code = "model_not_registered"
+
+
+class NoEarlierModel(RecognizerError):
+    """A roll back was asked for, but the active model has no earlier one to go back to."""
+
+    code = "no_earlier_model"
+    default_message = "There is no earlier model to roll back to."
+
+
 # The database ----------------------------------------------------------------------------------------
 
 

@@ -27,6 +27,8 @@ DOMAIN_STATUS = {
     errors.UnsupportedImageFormat: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     errors.InvalidImage: status.HTTP_400_BAD_REQUEST,
     errors.FeedbackNotAllowed: status.HTTP_403_FORBIDDEN,
+    errors.ModelNotRegistered: status.HTTP_404_NOT_FOUND,
+    errors.NoEarlierModel: status.HTTP_409_CONFLICT,
     errors.ModelUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     errors.DatabaseUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }

@@ -1,29 +1,37 @@
-"""The process's digit classifier: the served `.tflite` (settings.MODEL_PATH), loaded once per process
-and run by recognizer.litert.
+"""The process's digit classifier: the registry's active model (recognizer.registry: switched without
+a restart; on an empty registry, the `.tflite` at settings.MODEL_PATH is registered and activated), run
+by recognizer.litert.
 
 The web process never imports TensorFlow or Keras: LiteRT reads the flatbuffer `train_model` exports
 and answers in microseconds from a ~45 MB process.
 """
 
 import json
-import threading
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 
+from recognizer import registry
 from recognizer.contract import IMAGE_SIZE, NUM_CLASSES
 from recognizer.errors import ModelUnavailable
 from recognizer.litert import LiteRTModel
 
 
 class DigitClassifier:
-    """The model in a .tflite, checked against the contract (28×28 in, one probability per class out)."""
+    """The model in a .tflite, checked against the contract (28×28 in, one probability per class out).
 
-    def __init__(self, path):
+    Read from `path`, or from `content` (the file's bytes, as the registry keeps them; `path` then only
+    names it) with its `metadata` (digit_cnn.json)."""
+
+    def __init__(self, path, *, content=None, metadata=None):
         self.path = Path(path)
-        self.model = LiteRTModel.from_file(self.path)
+        if content is None:
+            self.model = LiteRTModel.from_file(self.path)
+        else:
+            self.model = LiteRTModel(bytes(content), name=self.path.name)
+        if metadata is not None:
+            self.__dict__["metadata"] = metadata  # the cached property, known already
         self.version = self.model.version
         if self.model.input_shape[:2] != (IMAGE_SIZE, IMAGE_SIZE) or self.model.num_classes != NUM_CLASSES:
             raise ModelUnavailable(
@@ -51,22 +59,11 @@ class DigitClassifier:
         return metadata if metadata.get("model_version") == self.version else {}
 
 
-_classifier = None
-_classifier_lock = threading.Lock()
-
-
 def get_classifier():
-    """The process's classifier, loaded on first use. Raises ModelUnavailable."""
-    global _classifier
-    if _classifier is None:
-        with _classifier_lock:
-            if _classifier is None:
-                _classifier = DigitClassifier(settings.MODEL_PATH)
-    return _classifier
+    """The model this process serves now: the registry's active one. Raises ModelUnavailable."""
+    return registry.active_classifier()
 
 
 def reset_classifier():
-    """Forget the loaded model (after `train_model` writes a new one, or in tests)."""
-    global _classifier
-    with _classifier_lock:
-        _classifier = None
+    """Forget the loaded models and ask the registry again on next use (tests)."""
+    registry.forget()

@@ -38,15 +38,7 @@ class LiteRTModel:
     @classmethod
     def from_file(cls, path, **options):
         """The model in the .tflite at `path`; ModelUnavailable when it cannot be read."""
-        path = Path(path)
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise ModelUnavailable(
-                f"The model file {path.name} cannot be read ({error.strerror or error}); "
-                "train one with `python manage.py train_model`."
-            ) from None
-        return cls(content, name=path.name, **options)
+        return cls(read_model_file(path), name=Path(path).name, **options)
 
     def predict(self, images, *, batch_size=256):
         """(n, C) float32 probabilities for (n, 28, 28) float32 images in [0, 1], white on black.
@@ -72,3 +64,15 @@ class LiteRTModel:
                 self.interpreter.invoke()
                 outputs.append(self.interpreter.get_tensor(self.output_index)[: len(x) - start].copy())
         return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
+
+
+def read_model_file(path):
+    """The bytes of the .tflite at `path`; ModelUnavailable saying why when it cannot be read."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ModelUnavailable(
+            f"The model file {path.name} cannot be read ({error.strerror or error}); "
+            "train one with `python manage.py train_model`."
+        ) from None

@@ -136,3 +136,47 @@ class WriteProbe(models.Model):
 
     def __str__(self):
         return f"write probe at {self.written_at}"
+
+
+class ModelVersion(models.Model):
+    """A model the site can serve. Its .tflite is kept here, so every app server that shares the
+    database can load it; at most one is active, and every worker serves that one
+    (recognizer.registry)."""
+
+    version = models.CharField(max_length=32, unique=True, help_text="The start of the .tflite's SHA-256.")
+    recipe = models.CharField(max_length=32, blank=True, help_text="How it was trained (digit_cnn.json).")
+    metrics = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="digit_cnn.json as train_model wrote it, when it describes this model.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="When it was registered.")
+    source_path = models.CharField(max_length=500, help_text="The file it was registered from.")
+    content = models.BinaryField(help_text="The .tflite model itself.")
+    size_bytes = models.PositiveIntegerField()
+    is_active = models.BooleanField(default=False, help_text="The model every worker serves.")
+    activated_at = models.DateTimeField(null=True, blank=True, help_text="When it was last activated.")
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The model that was active before this one was last activated: what a roll back restores.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.version}{' (active)' if self.is_active else ''}"
+
+    @property
+    def test_accuracy(self):
+        """MNIST test accuracy as training measured it, if recorded."""
+        return self.metrics.get("test_accuracy")

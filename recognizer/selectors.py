@@ -1,4 +1,4 @@
-"""Reads: predictions, newest first; the drawings people labelled; the site's statistics."""
+"""Reads: predictions, newest first; the drawings people labelled; the site's statistics; the models."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -8,7 +8,8 @@ from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncDate
 
 from recognizer.contract import DIGITS, IMAGE_SIZE
-from recognizer.models import Feedback, Prediction
+from recognizer.errors import ModelNotRegistered
+from recognizer.models import Feedback, ModelVersion, Prediction
 
 
 def list_predictions(*, digit=None):
@@ -191,3 +192,24 @@ def labelled_drawings(*, predictions=None):
         labels=np.asarray(labels, dtype=np.uint8),
         predicted=np.asarray(predicted, dtype=np.uint8),
     )
+
+
+# Models -----------------------------------------------------------------------------------------------
+
+
+def active_model_version():
+    """The version of the model every worker should serve, or None (an empty registry)."""
+    return ModelVersion.objects.filter(is_active=True).values_list("version", flat=True).first()
+
+
+def get_model_version(*, version):
+    """A registered model, with its .tflite. Raises ModelNotRegistered."""
+    try:
+        return ModelVersion.objects.get(version=version)
+    except ModelVersion.DoesNotExist:
+        raise ModelNotRegistered(f"No registered model has version {version}.") from None
+
+
+def list_model_versions():
+    """The registered models, newest first, without their .tflite bytes."""
+    return ModelVersion.objects.defer("content")

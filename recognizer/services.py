@@ -1,20 +1,26 @@
-"""Writes: recording a prediction and the feedback on it; pruning old ones."""
+"""Writes: recording a prediction and the feedback on it; pruning old ones; registering, activating and
+rolling back the models the site serves."""
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from recognizer import decoding, limits, preprocessing
-from recognizer.contract import DIGITS, scaled
-from recognizer.errors import FeedbackNotAllowed
+from recognizer import decoding, limits, preprocessing, registry
+from recognizer.contract import DIGITS, model_version_of, scaled
+from recognizer.errors import FeedbackNotAllowed, ModelUnavailable, NoEarlierModel
 from recognizer.health import stored_safely
 from recognizer.images import stored_png, thumbnail_png
-from recognizer.inference import get_classifier
-from recognizer.models import Prediction, hash_feedback_token
+from recognizer.inference import DigitClassifier, get_classifier
+from recognizer.litert import read_model_file
+from recognizer.models import ModelVersion, Prediction, hash_feedback_token
+from recognizer.selectors import get_model_version
 
 
 def record_prediction(*, image, source=Prediction.Source.API):
@@ -112,3 +118,93 @@ def prune_predictions(*, older_than, batch_size=limits.PRUNE_BATCH_SIZE, dry_run
         if on_batch is not None:
             on_batch(batches, count, deleted)
     return PruneResult(cutoff=cutoff, matched=matched, deleted=deleted, batches=batches)
+
+
+# Models --------------------------------------------------------------------------------------------
+
+
+def register_model(*, content, source_path, metadata=None, activate=False):
+    """Keep the .tflite `content` in the registry (once per version), with `metadata` (digit_cnn.json,
+    kept when it describes this model), and with `activate`, make it the model every worker serves.
+    Returns the ModelVersion.
+
+    Raises ModelUnavailable when LiteRT cannot load the bytes or they do not fit the contract."""
+    content = bytes(content)
+    DigitClassifier(source_path, content=content)  # refuse what could not be served, saying why
+    version = model_version_of(content)
+    metadata = metadata if metadata and metadata.get("model_version") == version else {}
+    try:
+        with transaction.atomic():
+            model, _ = ModelVersion.objects.get_or_create(
+                version=version,
+                defaults={
+                    "recipe": metadata.get("recipe") or "",
+                    "metrics": metadata,
+                    "source_path": str(source_path),
+                    "content": content,
+                    "size_bytes": len(content),
+                },
+            )
+    except IntegrityError:  # registered by another process at the same moment
+        model = ModelVersion.objects.get(version=version)
+    return activate_model(version=version) if activate else model
+
+
+def register_model_file(*, path, activate=False):
+    """register_model for the .tflite at `path` and the digit_cnn.json beside it (if any).
+    Raises ModelUnavailable when the file is missing, unreadable or not a model."""
+    path = Path(path)
+    content = read_model_file(path)
+    try:
+        metadata = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        metadata = {}
+    return register_model(content=content, source_path=path, metadata=metadata, activate=activate)
+
+
+def activate_model(*, version):
+    """Make the registered model `version` the one every worker serves (within about a second, with no
+    restart); the model active until now is remembered as its `previous`, for a roll back. Returns it.
+
+    Raises ModelNotRegistered, and ModelUnavailable when its stored bytes are corrupt or cannot be
+    loaded (then nothing changes)."""
+    with transaction.atomic():
+        model = get_model_version(version=version)
+        # Lock the active row and this one: two activations at once are applied one after the other.
+        locked = list(ModelVersion.objects.select_for_update().filter(Q(is_active=True) | Q(pk=model.pk)))
+        model = next(row for row in locked if row.pk == model.pk)
+        content = bytes(model.content)
+        if model_version_of(content) != model.version:
+            raise ModelUnavailable(f"The stored model {model.version} is corrupt: its bytes do not match it.")
+        DigitClassifier(model.source_path, content=content)  # raises ModelUnavailable
+        active = ModelVersion.objects.filter(is_active=True).exclude(pk=model.pk).first()
+        if active is not None:
+            active.is_active = False
+            active.save(update_fields=["is_active"])
+            model.previous = active
+        model.is_active = True
+        model.activated_at = timezone.now()
+        model.save(update_fields=["is_active", "activated_at", "previous"])
+    registry.check_now()  # this process follows at once; the others within a second
+    return model
+
+
+def roll_back_model():
+    """Activate the model that was active before the active one. Returns it.
+    Raises NoEarlierModel when there is none."""
+    active = ModelVersion.objects.filter(is_active=True).select_related("previous").first()
+    if active is None or active.previous is None:
+        raise NoEarlierModel()
+    return activate_model(version=active.previous.version)
+
+
+def ensure_active_model(*, fallback_path):
+    """The active model; when none is (a fresh database), the .tflite at `fallback_path` registered
+    and activated. Raises ModelUnavailable when that file cannot be served."""
+    active = ModelVersion.objects.filter(is_active=True).first()
+    if active is not None:
+        return active
+    try:
+        return register_model_file(path=fallback_path, activate=True)
+    except IntegrityError:  # another process activated one at the same moment
+        return ModelVersion.objects.get(is_active=True)

@@ -46,3 +46,12 @@ def pytest_collection_modifyitems(items):
 def unthrottled():
     """Each test is a client the throttle has not seen yet (its counts live in the cache)."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def served_model_asked_again():
+    """Each test has a database of its own, which says which model is active: the process asks it again
+    on its next reading (keeping the models it has loaded)."""
+    from recognizer import registry
+
+    registry.check_now()

@@ -22,6 +22,7 @@ def trained_model_dir(tmp_path_factory):
     output_dir = tmp_path_factory.mktemp("model")
     call_command(
         "train_model",
+        "--no-register",  # the files only: these tests use no database
         "--recipe",
         "seed",
         "--data-dir",
@@ -80,6 +81,7 @@ def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys, sett
     shipped = {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()}
     call_command(
         "train_model",
+        "--no-register",  # the files only: these tests use no database
         "--recipe",
         "default",
         "--data-dir",
@@ -108,6 +110,7 @@ def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys, sett
 def test_same_seed_gives_the_same_model(trained_model_dir, tmp_path):
     call_command(
         "train_model",
+        "--no-register",  # the files only: these tests use no database
         "--recipe",
         "seed",
         "--data-dir",

@@ -1,5 +1,6 @@
 """`python manage.py train_model`: data → model → fit → evaluate → export (training.pipeline does the
-work; this parses the options, reads the labelled drawings for --include-feedback, and prints).
+work; this parses the options, reads the labelled drawings for --include-feedback, and prints), then
+registers the model it wrote and activates it (recognizer.services), unless told not to.
 
 TensorFlow is imported when the run starts, never when this module is imported: the web process and
 `manage.py --help` never load it.
@@ -9,8 +10,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from recognizer import selectors
+from recognizer import selectors, services
+from recognizer.contract import MODEL_FILE
 from training import feedback as feedback_training
 from training import pipeline
 from training.data import DatasetError
@@ -50,6 +53,18 @@ class Command(BaseCommand):
             "reads the MNIST test set at least as well as the served one",
         )
 
+        registering = parser.add_mutually_exclusive_group()
+        registering.add_argument(
+            "--no-activate",
+            action="store_true",
+            help="register the new model without serving it (activate it later with activate_model)",
+        )
+        registering.add_argument(
+            "--no-register",
+            action="store_true",
+            help="only write the files: the database is not touched",
+        )
+
     def handle(self, *args, **options):
         for name in ("epochs", "batch_size", "limit"):
             if options[name] is not None and options[name] < 1:
@@ -84,4 +99,18 @@ class Command(BaseCommand):
                 f"Wrote model {metadata['model_version']} to {options['output_dir']} "
                 f"(digit_cnn.keras, digit_cnn.tflite, digit_cnn.json)."
             )
+        )
+        if options["no_register"]:
+            return
+        written = Path(options["output_dir"]) / MODEL_FILE
+        try:
+            model = services.register_model_file(path=written, activate=not options["no_activate"])
+        except DatabaseError as error:
+            raise CommandError(
+                f"The model files are written, but the model could not be registered ({error}): "
+                f"migrate the database, then `manage.py register_model {written} --activate`."
+            ) from None
+        self.stdout.write(
+            f"Registered model {model.version}"
+            + (": every worker serves it within a second." if model.is_active else " (not active).")
         )
