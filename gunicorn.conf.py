@@ -9,7 +9,17 @@ and is answered 408 once past DJANGO_REQUEST_HEADER_SECONDS or DJANGO_REQUEST_BO
 """
 
 import logging
+import os
+import shutil
 import sys
+import tempfile
+
+# Metrics: every worker writes its counts into one folder that /metrics adds up (prometheus-client's
+# multiprocess mode). It must be known before the site imports prometheus_client, and empty at the
+# start: a fresh one per server, removed when it stops, unless PROMETHEUS_MULTIPROC_DIR names one.
+METRICS_FOLDER_OURS = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if METRICS_FOLDER_OURS:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="digitsite-metrics-")
 
 wsgi_app = "digitsite.asgi:application"
 worker_class = "digitsite.serving.BoundedASGIWorker"
@@ -50,3 +60,15 @@ def post_worker_init(worker):
     except ModelUnavailable as error:
         # Serve anyway: /api/health and POST /api/predict answer 503 with the reason until a model exists.
         logging.getLogger("recognizer").error("No model loaded: %s", error)
+
+
+def child_exit(server, worker):
+    """A worker has gone: its gauges (the model it served) stop counting; its counters still add up."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if METRICS_FOLDER_OURS:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

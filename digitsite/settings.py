@@ -5,6 +5,7 @@ Debug is off unless DJANGO_DEBUG=1, whatever the entry point (manage.py, gunicor
 variable counts as unset (DJANGO_SECURE= keeps HTTPS hardening on). README.md lists every variable.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -36,6 +37,19 @@ def positive_number(name, *, default):
     if value is None or not value > 0:
         raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {env.str(name)!r}.")
     return float(value)
+
+
+def networks(name):
+    """Comma-separated addresses or networks (10.0.0.0/8, 2001:db8::/32, 192.0.2.7) as ip_networks."""
+    parsed = []
+    for item in filter(None, (part.strip() for part in env.str(name, default="").split(","))):
+        try:
+            parsed.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated addresses or networks such as 10.0.0.0/8, not {item!r}."
+            ) from None
+    return parsed
 
 
 def request_rate(name, *, default):
@@ -78,7 +92,7 @@ if "DJANGO_SECURE" in env and not SECURE:
     # other deployment check stays on; with DJANGO_SECURE on or unset nothing is silenced.
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
 SECURE_SSL_REDIRECT = SECURE
-SECURE_REDIRECT_EXEMPT = [r"^api/health$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^api/health$", r"^metrics$"]  # load balancers and scrapers use plain HTTP
 SECURE_HSTS_SECONDS = whole_number("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600) if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
@@ -112,6 +126,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "recognizer.metrics.MetricsMiddleware",  # first: counts and times the whole stack
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -221,6 +236,9 @@ REQUEST_HEADER_SECONDS = positive_number(
     "DJANGO_REQUEST_HEADER_SECONDS", default=limits.REQUEST_HEADER_SECONDS
 )
 REQUEST_BODY_SECONDS = positive_number("DJANGO_REQUEST_BODY_SECONDS", default=limits.REQUEST_BODY_SECONDS)
+
+# /metrics answers staff, and clients whose address (recognizer.clients' rule) is in these networks.
+METRICS_ALLOWED_NETWORKS = networks("DJANGO_METRICS_ALLOWED_NETWORKS")
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]

@@ -26,6 +26,12 @@ class Feedback(models.TextChoices):
         return models.Q(true_label__isnull=False) & ~models.Q(true_label=models.F("predicted_digit"))
 
 
+class Verdict(models.TextChoices):
+    """What a drawing was read as: the one definition of each kind of answer (metrics label them so)."""
+
+    DIGIT = "digit", "A digit"
+
+
 class PredictionQuerySet(models.QuerySet):
     def with_feedback(self, state=None):
         """The predictions someone gave feedback on; with `state`, those in that Feedback state
@@ -101,6 +107,11 @@ class Prediction(models.Model):
 
     def __str__(self):
         return f"#{self.pk}: {self.predicted_digit} ({self.probability:.2%})"
+
+    @property
+    def verdict(self):
+        """What the drawing was read as (Verdict)."""
+        return Verdict.DIGIT
 
     @property
     def feedback_state(self):

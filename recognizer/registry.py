@@ -18,7 +18,7 @@ import time
 from django.conf import settings
 from django.db import DatabaseError
 
-from recognizer import inference, selectors
+from recognizer import inference, metrics, selectors
 from recognizer.errors import ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ class ActiveModel:
         return self.classifier.version if self.classifier is not None else None
 
     def swap(self, classifier):
-        self.previous, self.classifier = self.classifier, classifier
+        previous, self.previous, self.classifier = self.classifier, self.classifier, classifier
+        metrics.model_served(previous=previous.version if previous else None, current=classifier.version)
 
 
 _active = ActiveModel()

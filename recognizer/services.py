@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recognizer import decoding, limits, preprocessing, registry
+from recognizer import decoding, limits, metrics, preprocessing, registry
 from recognizer.contract import DIGITS, model_version_of, scaled
 from recognizer.errors import FeedbackNotAllowed, ModelUnavailable, NoEarlierModel
 from recognizer.health import stored_safely
@@ -59,6 +59,7 @@ def record_prediction(*, image, source=Prediction.Source.API):
             model_version=classifier.version,
             feedback_token_hash=hash_feedback_token(feedback_token),
         )
+    metrics.prediction_recorded(prediction=prediction)
     prediction.feedback_token = feedback_token
     return prediction
 
@@ -80,6 +81,7 @@ def record_feedback(*, prediction_id, label, token):
     prediction.true_label = label
     prediction.feedback_at = timezone.now()
     prediction.save(update_fields=["true_label", "feedback_at"])
+    metrics.feedback_recorded(prediction=prediction)
     return prediction
 
 

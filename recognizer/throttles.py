@@ -6,6 +6,9 @@ from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from recognizer import metrics
+from recognizer.clients import client_address
+
 logger = logging.getLogger(__name__)
 
 
@@ -15,20 +18,28 @@ class PredictRateThrottle(ScopedRateThrottle):
     Refused requests get DRF's 429 with a Retry-After header.
 
     The client is REMOTE_ADDR, or the address the trusted proxies put in X-Forwarded-For when
-    DJANGO_NUM_PROXIES says there are some. Counts live in the default cache: per process, or shared
-    in Redis (DJANGO_CACHE_URL). When Redis cannot be reached the request is let through, not failed.
+    DJANGO_NUM_PROXIES says there are some (recognizer.clients: the admin login lockout counts by the
+    same rule). Counts live in the default cache: per process, or shared in Redis (DJANGO_CACHE_URL).
+    When Redis cannot be reached the request is let through, not failed. Refusals are counted in the
+    metrics by scope.
     """
 
     def get_rate(self):
         # Read per request rather than once at import (as DRF does), so a changed setting applies.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
+    def get_ident(self, request):
+        return client_address(request)
+
     def allow_request(self, request, view):
         try:
-            return super().allow_request(request, view)
+            allowed = super().allow_request(request, view)
         except RedisError as error:
             logger.error("Throttle counts unavailable, letting the request through: %s", error)
             return True
+        if not allowed:
+            metrics.request_throttled(scope=self.scope)
+        return allowed
 
 
 class FeedbackRateThrottle(PredictRateThrottle):

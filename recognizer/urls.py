@@ -18,4 +18,5 @@ urlpatterns = [
     path("predictions/<int:prediction_id>/drawing.png", views.drawing_png, name="drawing-png"),
     path("predictions/<int:prediction_id>/thumbnail.png", views.thumbnail_png, name="thumbnail-png"),
     path("predictions/<int:prediction_id>/input.png", views.input_png, name="input-png"),
+    path("metrics", views.metrics_page, name="metrics"),
 ]

@@ -1,5 +1,6 @@
 """Pages and images."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +9,8 @@ from django.views import defaults
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
-from recognizer import limits, presentation, selectors
+from recognizer import limits, metrics, presentation, selectors
+from recognizer.clients import address_in
 from recognizer.contract import DIGITS
 from recognizer.images import model_input_png
 from recognizer.models import Feedback, Prediction
@@ -83,6 +85,17 @@ def thumbnail_png(request, prediction_id):
 def input_png(request, prediction_id):
     prediction = get_object_or_404(Prediction.objects.only("model_input"), pk=prediction_id)
     return immutable_png(model_input_png(prediction.model_input_array))
+
+
+@require_safe
+def metrics_page(request):
+    """Prometheus metrics, for staff and for the addresses in DJANGO_METRICS_ALLOWED_NETWORKS; anyone
+    else is told there is no such page."""
+    user = request.user
+    if not (user.is_active and user.is_staff) and not address_in(request, settings.METRICS_ALLOWED_NETWORKS):
+        raise Http404("No such page.")
+    body, content_type = metrics.exposition()
+    return HttpResponse(body, content_type=content_type)
 
 
 def not_found(request, exception):

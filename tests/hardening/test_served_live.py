@@ -9,8 +9,11 @@ the headers; JSON 404s under /api/. (It collects no static files: the pages are 
 """
 
 import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.live import fresh_database, gunicorn, migrate, production_environment
 from benchmarks.slow_clients import HealthProbe, SlowClients
@@ -26,15 +29,19 @@ STORED_LIMIT = 1 * MB
 def served(tmp_path_factory):
     """(server, database, metrics folder)."""
     folder = tmp_path_factory.mktemp("served")
+    metrics_folder = folder / "metrics"
+    metrics_folder.mkdir()
     with fresh_database(folder) as database:
         env = production_environment(
             database.url,
             DJANGO_REQUEST_HEADER_SECONDS=str(HEADER_SECONDS),
             DJANGO_REQUEST_BODY_SECONDS=str(BODY_SECONDS),
+            DJANGO_METRICS_ALLOWED_NETWORKS="127.0.0.1",
+            PROMETHEUS_MULTIPROC_DIR=str(metrics_folder),
         )
         migrate(env)
         with gunicorn(env, folder / "gunicorn.log") as server:
-            yield server, database, None
+            yield server, database, metrics_folder
 
 
 def test_fifty_slow_clients_neither_stop_the_site_nor_hold_on_and_each_gets_a_json_408(served):
@@ -105,6 +112,55 @@ def test_drawings_within_the_limits_cost_at_most_1_mb_to_keep_and_250_mb_of_a_wo
     assert {status for _, status in answers} == {201}, answers
     assert len(sizes) == len(answers) and max(sizes.values()) <= STORED_LIMIT, sizes
     assert max(peaks) <= WORKER_MEMORY_LIMIT_MB, peaks
+
+
+def metric_samples(text):
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_add_up_over_both_workers(served):
+    """20 drawings from 4 clients at once: both workers answer some, each counts its own in the shared
+    folder, and /metrics adds them up to what was answered and stored."""
+    server, database, metrics_folder = served
+
+    def scrape():
+        response = server.request("GET", "/metrics")
+        assert response.status == 200 and response.headers["content-type"].startswith("text/plain")
+        return metric_samples(response.body.decode())
+
+    def predictions(samples):
+        return sum(value for (name, _), value in samples.items() if name == "digitsite_predictions_total")
+
+    before, stored_before = scrape(), database.count_predictions()
+    _, body = json_image(bar_image())
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda _: server.post("application/json", body).status, range(20)))
+    after = scrape()
+
+    assert statuses == [201] * 20
+    assert predictions(after) - predictions(before) == 20 == database.count_predictions() - stored_before
+    answered = (
+        "digitsite_http_requests_total",
+        frozenset({"view": "recognizer:api-predict", "method": "POST", "status": "201"}.items()),
+    )
+    assert after[answered] - before.get(answered, 0) == 20
+    workers = set(server.worker_pids())
+    counted_by = {int(path.stem.rsplit("_", 1)[1]) for path in Path(metrics_folder).glob("counter_*.db")}
+    assert workers <= counted_by  # each worker wrote counts of its own, which the scrape added up
+    version = database.query("SELECT version FROM recognizer_modelversion WHERE is_active")[0][0]
+    assert after[("digitsite_model_served_workers", frozenset({"version": version}.items()))] == 2
+    assert after[("digitsite_model_active", frozenset({"version": version}.items()))] == 1
+
+
+def test_metrics_are_for_the_allowed_addresses_only(served):
+    server, _, _ = served
+    # The server believes no proxy (DJANGO_NUM_PROXIES=0): a forwarded address changes nothing, and a
+    # client outside the allowed networks would be told there is no such page (tests/test_metrics.py).
+    assert server.request("GET", "/metrics", headers={"X-Forwarded-For": "192.0.2.1"}).status == 200
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
