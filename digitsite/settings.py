@@ -7,6 +7,7 @@ variable counts as unset (DJANGO_SECURE= keeps HTTPS hardening on). README.md li
 
 import ipaddress
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -122,6 +123,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by the site itself (no CDN)
+    "axes",  # admin login lockout, in tables of its own
     "recognizer",
 ]
 
@@ -135,6 +137,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out login
 ]
 
 ROOT_URLCONF = "digitsite.urls"
@@ -195,6 +198,25 @@ if CACHE_URL:
 DATABASE_MIN_FREE_BYTES = (
     whole_number("DJANGO_DB_MIN_FREE_MB", default=limits.DATABASE_MIN_FREE_MB) * limits.MB
 )
+
+# Admin login lockout (django-axes): after DJANGO_LOGIN_FAILURE_LIMIT failures for one user name, or
+# from one client address (the throttle's rule, recognizer.clients), logins are refused with a 429 for
+# DJANGO_LOGIN_COOLOFF_MINUTES; `manage.py axes_reset` lifts every lockout. A locked-out attempt never
+# reaches the password hasher.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out user or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = whole_number("DJANGO_LOGIN_FAILURE_LIMIT", default=limits.LOGIN_FAILURE_LIMIT)
+AXES_COOLOFF_TIME = timedelta(
+    minutes=whole_number("DJANGO_LOGIN_COOLOFF_MINUTES", default=limits.LOGIN_COOLOFF_MINUTES)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # counted apart: per user, and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # record failures only, not every successful login
+AXES_CLIENT_IP_CALLABLE = "recognizer.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "recognizer.clients.lockout_response"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -280,5 +302,8 @@ LOGGING = {
         "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
     },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "axes": {"level": "WARNING"},  # lockouts; not a line for every login
+    },
 }

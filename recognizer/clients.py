@@ -1,5 +1,5 @@
-"""Who is asking: one rule for a request's client address, shared by the throttle and the metrics
-allow-list (and by the admin login lockout, which counts failures per address).
+"""Who is asking: one rule for a request's client address, shared by the throttle, the admin login
+lockout (django-axes, whose locked-out answer is here too) and the metrics allow-list.
 
 It is DRF's throttle rule with REST_FRAMEWORK["NUM_PROXIES"] (DJANGO_NUM_PROXIES): with 0 proxies,
 REMOTE_ADDR, and X-Forwarded-For is not believed; with N, the address the N-th proxy from the right
@@ -9,7 +9,11 @@ what the client claims).
 
 import ipaddress
 
+from django.conf import settings
+from django.http import HttpResponse
 from rest_framework.settings import api_settings
+
+from recognizer import metrics
 
 
 def client_address(request):
@@ -29,3 +33,17 @@ def address_in(request, allowed):
     except ValueError:
         return False
     return any(address in network for network in allowed)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out admin login gets (AXES_LOCKOUT_CALLABLE): 429, with when to try again."""
+    metrics.request_throttled(scope="admin_login")
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = HttpResponse(
+        "Too many failed logins for this user or from this address: "
+        f"try again in {seconds // 60} minutes, or ask an administrator to lift the lockout.\n",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(seconds)
+    return response

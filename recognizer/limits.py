@@ -11,6 +11,10 @@ PREDICT_RATE = "120/min"  # POST /api/predict per client, unless DJANGO_PREDICT_
 REQUEST_HEADER_SECONDS = 10  # a request's headers must arrive within this (DJANGO_REQUEST_HEADER_SECONDS)...
 REQUEST_BODY_SECONDS = 20  # ...and its body within this (DJANGO_REQUEST_BODY_SECONDS), else 408
 
+# Admin login (django-axes): failures per user name, and per client address, before a lockout
+LOGIN_FAILURE_LIMIT = 5  # DJANGO_LOGIN_FAILURE_LIMIT
+LOGIN_COOLOFF_MINUTES = 15  # DJANGO_LOGIN_COOLOFF_MINUTES: how long a lockout lasts
+
 # Images, checked on the header before any pixel is decoded
 MAX_IMAGE_BYTES = 2 * MB
 MAX_IMAGE_SIDE = 4096
