@@ -74,6 +74,9 @@ def test_detail_shows_both_images_large_and_ten_probability_bars(staff_client, p
     assert page.count("Probabilities of each digit") == 1
     for value in prediction.probabilities:
         assert f"{value:.2%}" in page
+        # Each bar is an SVG rectangle as wide as its probability (no inline style: the CSP has none).
+        assert f'<rect class="probability-row__fill" width="{value * 240:.1f}" height="12">' in page
+    assert "style=" not in page.split('id="content"')[1]
     assert 'name="_save"' not in page  # read-only
 
 

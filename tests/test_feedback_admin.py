@@ -52,8 +52,8 @@ def test_feedback_filter_and_true_label_column(staff_client, drawings):
     for choice in ("No feedback", "Confirmed (model right)", "Corrected (model wrong)"):
         assert choice in page
     assert "True label" in page
-    assert '<span title="Corrected" style="color: #b91c1c; font-weight: bold">✗ 4</span>' in page
-    assert '<span title="Confirmed" style="color: #047857; font-weight: bold">✓ 2</span>' in page
+    assert '<span title="Corrected" class="feedback-mark feedback-mark--corrected">✗ 4</span>' in page
+    assert '<span title="Confirmed" class="feedback-mark feedback-mark--confirmed">✓ 2</span>' in page
 
     assert shown_ids(staff_client.get(url, {"feedback": "none"})) == {drawings["none"].pk}
     assert shown_ids(staff_client.get(url, {"feedback": "confirmed"})) == {

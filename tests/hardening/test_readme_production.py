@@ -148,10 +148,11 @@ def test_every_page_and_everything_it_links_answers_200(production):
     assert not failures, failures
     paths = {urlsplit(url).path for url in local}
     # What the check above covered: the stylesheet and icon (hashed by collectstatic), the API docs'
-    # scripts, and the drawing's thumbnail the history shows.
+    # scripts (Swagger UI's and the page's own, ?script=), and the drawing's thumbnail the history shows.
     assert any(re.fullmatch(r"/static/recognizer/site\.[0-9a-f]{12}\.css", path) for path in paths), paths
     assert any(re.fullmatch(r"/static/recognizer/favicon\.[0-9a-f]{12}\.svg", path) for path in paths), paths
     assert any("swagger-ui" in path and path.endswith(".js") for path in paths), paths
+    assert "/api/docs/" in paths  # the docs' start-up script, a file of its own (no inline script)
     assert any(path.endswith("/thumbnail.png") for path in paths), paths
     assert server.request("GET", "/api/schema/").status == 200
 

@@ -163,6 +163,19 @@ def test_metrics_are_for_the_allowed_addresses_only(served):
     assert server.request("GET", "/metrics", headers={"X-Forwarded-For": "192.0.2.1"}).status == 200
 
 
+@pytest.mark.parametrize("path", ["/api/health", "/api/predictions", "/api/nope", "/metrics"])
+def test_answers_carry_a_content_security_policy_and_a_permissions_policy(served, path):
+    """(The pages, the admin and the docs, rendered, in tests/test_security_headers.py and in a browser:
+    tests/browser/test_content_security_policy.py.)"""
+    server, _, _ = served
+    headers = server.request("GET", path).headers
+    policy = dict(part.strip().split(" ", 1) for part in headers["content-security-policy"].split(";"))
+    assert policy["default-src"] == "'self'" and policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    assert "camera=()" in headers["permissions-policy"] and "microphone=()" in headers["permissions-policy"]
+
+
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
 def test_an_unknown_api_path_is_a_json_404(served, method):
     server, _, _ = served
