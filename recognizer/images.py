@@ -106,8 +106,11 @@ def stored_png(decoded):
 
 def thumbnail_png(image):
     """The small copy of a drawing that lists show: at most THUMBNAIL_SIDE on a side and
-    THUMBNAIL_MAX_BYTES (a canvas gives 2–5 KB)."""
-    return bounded_png(image, max_side=limits.THUMBNAIL_SIDE, max_bytes=limits.THUMBNAIL_MAX_BYTES)
+    THUMBNAIL_MAX_BYTES (a canvas gives 2–5 KB). Shrunk by a whole factor, averaging blocks of pixels:
+    a tenth of a millisecond for a canvas, where resampling took two (a 280 px canvas gives 140 px)."""
+    factor = math.ceil(max(image.size) / limits.THUMBNAIL_SIDE)
+    small = reduced(image, factor) if factor > 1 else image
+    return bounded_png(small, max_side=limits.THUMBNAIL_SIDE, max_bytes=limits.THUMBNAIL_MAX_BYTES)
 
 
 def bounded_png(image, *, max_side, max_bytes):

@@ -34,7 +34,7 @@ STATS_DAYS = 90  # the per-day chart shows the last this many days with predicti
 # Storage: what one accepted drawing may add to the database, whatever was sent
 MAX_STORED_BYTES = 1 * MB  # the whole row: drawing, thumbnail, model input, probabilities
 STORED_DRAWING_MAX_SIDE = 1024  # a larger drawing is kept downscaled (it is read at full size)
-THUMBNAIL_SIDE = 160  # the small copy lists show (history tiles, the admin list)
+THUMBNAIL_SIDE = 140  # the small copy lists show (history tiles, the admin list): half a 280 px canvas
 THUMBNAIL_MAX_BYTES = 16 * 1024  # 24 history tiles of noise stay under 400 KB
 ROW_BYTES_BESIDE_IMAGES = 8 * 1024  # model input (784), probabilities, hashes and dates: ~2 KB used
 STORED_DRAWING_MAX_BYTES = MAX_STORED_BYTES - THUMBNAIL_MAX_BYTES - ROW_BYTES_BESIDE_IMAGES

@@ -194,7 +194,7 @@ def test_a_drawing_within_the_request_limits_is_kept_within_the_storage_limits(n
 def test_a_canvas_thumbnail_is_a_few_kilobytes(canvas):
     thumbnail = thumbnail_png(canvas)
     assert len(thumbnail) < 8 * 1024
-    assert Image.open(io.BytesIO(thumbnail)).size == (limits.THUMBNAIL_SIDE, limits.THUMBNAIL_SIDE)
+    assert Image.open(io.BytesIO(thumbnail)).size == (140, 140)  # half the 280 px canvas
 
 
 @pytest.mark.django_db

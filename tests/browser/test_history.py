@@ -41,12 +41,12 @@ def test_new_predictions_appear_in_the_history(page, drawing_page, draw_strokes,
     assert times.all_inner_texts() == [p.created_at.strftime("%-d %b %Y, %H:%M") for p in stored]
     assert times.evaluate_all("ts => ts.map(t => t.dateTime)") == [p.created_at.isoformat() for p in stored]
 
-    # The drawings themselves are shown, as their thumbnails (a few KB each, at most 160 px a side).
+    # The drawings themselves are shown, as their thumbnails (a few KB each: half the 280 px canvas).
     drawings = tiles.locator("img.tile__drawing")
     expect(drawings.first).to_be_visible()
     page.wait_for_function("() => [...document.querySelectorAll('img.tile__drawing')].every(i => i.complete)")
     sizes = drawings.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-    assert sizes == [[limits.THUMBNAIL_SIDE, limits.THUMBNAIL_SIDE]] * 3
+    assert sizes == [[limits.THUMBNAIL_SIDE, limits.THUMBNAIL_SIDE]] * 3  # 140 px
     page.screenshot(path=artifacts / "history-desktop.png", full_page=True)
 
     page.get_by_role("link", name="Draw a digit").click()
