@@ -8,12 +8,25 @@ import json
 import sys
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from digitsite.wsgi import application
 from recognizer.models import Prediction
 from tests.hardening.payloads import bar_image, json_image
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def test_connection_kept():
+    """As Django's test client does: a request must not close the test's database connection (and its
+    transaction) when it starts or ends."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 def call(body, **environ):
