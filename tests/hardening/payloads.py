@@ -74,12 +74,12 @@ def jpeg_declaring(width, height):
     return bytes(jpeg)
 
 
-def webp_declaring_16384_square():
-    """A lossless WebP whose bitstream header claims 16384×16384 (the format's largest)."""
+def webp_declaring(width, height):
+    """A lossless WebP whose bitstream header claims width×height (at most 16384, the format's largest)."""
     webp = bytearray(encode(Image.new("L", (16, 16), 255), "WEBP", lossless=True))
     header = webp.index(b"VP8L") + 9  # chunk tag, chunk size, signature byte 0x2f
     bits = struct.unpack_from("<I", webp, header)[0]
-    struct.pack_into("<I", webp, header, (bits & ~0x0FFFFFFF) | 16383 | (16383 << 14))
+    struct.pack_into("<I", webp, header, (bits & ~0x0FFFFFFF) | (width - 1) | ((height - 1) << 14))
     return bytes(webp)
 
 
@@ -185,13 +185,13 @@ HOSTILE = [
         "4096×4096 WebP (larger than WebP is read)",
         413,
         "at most 2048×2048 pixels are read in WebP",
-        lambda: json_image(encode(Image.new("RGB", (4096, 4096), "white"), "WEBP", quality=1), "image/webp"),
+        lambda: json_image(webp_declaring(4096, 4096), "image/webp"),
     ),
     Hostile(
         "WebP claiming 16384×16384",
         413,
         "pixels",
-        lambda: json_image(webp_declaring_16384_square(), "image/webp"),
+        lambda: json_image(webp_declaring(16384, 16384), "image/webp"),
     ),
     Hostile(
         "PNG with a text chunk inflating to 64 MB", 400, "corrupt", lambda: json_image(png_with_text_bomb())
