@@ -131,3 +131,36 @@ def test_debug_is_off_unless_asked_for_whatever_the_entry_point(command):
 def test_bad_numbers_stop_the_site_with_a_clear_message(name, value, message):
     status, output = manage("check", **production(**{name: value}))
     assert status != 0 and message in output
+
+
+def test_the_reliability_settings_come_from_the_environment():
+    """Lockout, slow-client deadlines, the database's free-space floor and the metrics allow-list: each
+    variable sets its setting, and each default is recognizer/limits.py's."""
+    shown = (
+        "settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds(), "
+        "settings.REQUEST_HEADER_SECONDS, settings.REQUEST_BODY_SECONDS, settings.DATABASE_MIN_FREE_BYTES, "
+        "[str(network) for network in settings.METRICS_ALLOWED_NETWORKS]"
+    )
+    assert shown_settings(shown, **production()) == "5 900.0 10.0 20.0 67108864 []"
+    configured = production(
+        DJANGO_LOGIN_FAILURE_LIMIT="3",
+        DJANGO_LOGIN_COOLOFF_MINUTES="2",
+        DJANGO_REQUEST_HEADER_SECONDS="2.5",
+        DJANGO_REQUEST_BODY_SECONDS="4",
+        DJANGO_DB_MIN_FREE_MB="1",
+        DJANGO_METRICS_ALLOWED_NETWORKS="127.0.0.1, 10.0.0.0/8",
+    )
+    assert shown_settings(shown, **configured) == "3 120.0 2.5 4.0 1048576 ['127.0.0.1/32', '10.0.0.0/8']"
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("DJANGO_METRICS_ALLOWED_NETWORKS", "10.0.0.0/8,intranet", "not 'intranet'"),
+        ("DJANGO_REQUEST_BODY_SECONDS", "0", "a number of seconds above 0, not '0'"),
+        ("DJANGO_LOGIN_FAILURE_LIMIT", "five", "DJANGO_LOGIN_FAILURE_LIMIT must be a whole number"),
+    ],
+)
+def test_bad_reliability_settings_stop_the_site_with_a_clear_message(name, value, message):
+    status, output = manage("check", **production(**{name: value}))
+    assert status != 0 and message in output, output
