@@ -246,6 +246,9 @@ STORAGES = {
         )
     },
 }
+# In development WhiteNoise serves static/ as it is, with no collectstatic. Decided here, when the
+# settings load, not from DEBUG at the first request (a test runner turns DEBUG off by then).
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
 
 # The model the site serves (written by `manage.py train_model`).
 MODEL_PATH = Path(env.str("DIGIT_MODEL_PATH", default=str(BASE_DIR / "ml_models" / "digit_cnn.tflite")))

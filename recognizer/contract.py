@@ -15,7 +15,9 @@ CENTRE_OF_MASS = 14.0  # ...and puts its centre of mass at pixel (14, 14) (measu
 
 DIGITS = tuple(range(10))
 NUM_DIGITS = len(DIGITS)
-NUM_CLASSES = NUM_DIGITS  # the model's outputs: one probability per digit
+NOT_A_DIGIT = NUM_DIGITS  # the model's last output: the drawing is not a digit
+NUM_CLASSES = NUM_DIGITS + 1  # the model's outputs: one probability per digit, then "not a digit"
+SERVABLE_CLASS_COUNTS = (NUM_DIGITS, NUM_CLASSES)  # models trained before NOT_A_DIGIT answer ten
 
 MODEL_NAME = "digit_cnn"  # the files digit_cnn.keras, digit_cnn.tflite (what the site serves), digit_cnn.json
 MODEL_FILE = f"{MODEL_NAME}.tflite"
@@ -24,6 +26,19 @@ MODEL_FILE = f"{MODEL_NAME}.tflite"
 def model_version_of(tflite_bytes):
     """A short, stable name for a model: the start of its .tflite's SHA-256."""
     return hashlib.sha256(tflite_bytes).hexdigest()[:12]
+
+
+def split_outputs(outputs):
+    """A model's (n, C) outputs → ((n, 10) digit probabilities summing to 1, (n,) "not a digit"
+    probabilities). A ten-output model never says "not a digit"."""
+    outputs = np.asarray(outputs, dtype=np.float32).reshape(-1, np.shape(outputs)[-1])
+    digits = outputs[:, :NUM_DIGITS]
+    if outputs.shape[1] > NOT_A_DIGIT:
+        not_a_digit = outputs[:, NOT_A_DIGIT]
+    else:
+        not_a_digit = np.zeros(len(outputs), np.float32)
+    totals = digits.sum(axis=1, keepdims=True)
+    return digits / np.where(totals > 0, totals, 1.0), not_a_digit
 
 
 def scaled(images):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from recognizer import registry
-from recognizer.contract import IMAGE_SIZE, NUM_CLASSES
+from recognizer.contract import IMAGE_SIZE, SERVABLE_CLASS_COUNTS
 from recognizer.errors import ModelUnavailable
 from recognizer.litert import LiteRTModel
 
@@ -33,11 +33,12 @@ class DigitClassifier:
         if metadata is not None:
             self.__dict__["metadata"] = metadata  # the cached property, known already
         self.version = self.model.version
-        if self.model.input_shape[:2] != (IMAGE_SIZE, IMAGE_SIZE) or self.model.num_classes != NUM_CLASSES:
+        fits = self.model.input_shape[:2] == (IMAGE_SIZE, IMAGE_SIZE)
+        if not fits or self.model.num_classes not in SERVABLE_CLASS_COUNTS:
             raise ModelUnavailable(
                 f"The model file {self.path.name} takes {list(self.model.input_shape)} and gives "
                 f"{list(self.model.output_shape)}: expected {IMAGE_SIZE}×{IMAGE_SIZE} images and "
-                f"{NUM_CLASSES} classes."
+                f"{' or '.join(map(str, SERVABLE_CLASS_COUNTS))} classes."
             )
 
     def probabilities(self, image):

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from recognizer.contract import NUM_CLASSES
+from recognizer.contract import NUM_DIGITS
 from recognizer.images import model_input_png, png_data_url
 from recognizer.models import Prediction
 
@@ -75,8 +75,8 @@ class PredictionSerializer(FieldsFromModelOnce, serializers.ModelSerializer):
     prediction = serializers.IntegerField(source="predicted_digit", help_text="The digit read, 0-9.")
     probabilities = serializers.ListField(
         child=serializers.FloatField(),
-        min_length=NUM_CLASSES,
-        max_length=NUM_CLASSES,
+        min_length=NUM_DIGITS,
+        max_length=NUM_DIGITS,
         help_text="The probability of each digit 0-9.",
     )
     input_image = serializers.SerializerMethodField(

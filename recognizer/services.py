@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recognizer import decoding, limits, metrics, preprocessing, registry
-from recognizer.contract import DIGITS, model_version_of, scaled
+from recognizer.contract import DIGITS, model_version_of, scaled, split_outputs
 from recognizer.errors import FeedbackNotAllowed, ModelUnavailable, NoEarlierModel
 from recognizer.health import stored_safely
 from recognizer.images import stored_png, thumbnail_png
@@ -41,7 +41,8 @@ def record_prediction(*, image, source=Prediction.Source.API):
     decoded = decoding.decode(image)
     model_input = preprocessing.normalise_image(decoded.image)
     classifier = get_classifier()
-    probabilities = classifier.probabilities(scaled(model_input))
+    digit_probabilities, _ = split_outputs(classifier.probabilities(scaled(model_input)))
+    probabilities = digit_probabilities[0]
     digit = int(np.argmax(probabilities))
     feedback_token = secrets.token_urlsafe(32)
     drawing, thumbnail = stored_png(decoded), thumbnail_png(decoded.image)  # before the write lock

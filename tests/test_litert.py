@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from recognizer.contract import NUM_CLASSES, model_version_of, scaled
+from recognizer.contract import model_version_of, scaled
 from recognizer.errors import ModelUnavailable
 from recognizer.inference import DigitClassifier
 from recognizer.litert import LiteRTModel
@@ -16,11 +16,11 @@ def test_batches_read_as_single_digits_do(mnist_test_set):
     model = LiteRTModel.from_file(settings.MODEL_PATH)
     batched = model.predict(images, batch_size=16)
     one_by_one = np.array([model.predict(image[None])[0] for image in images])
-    assert batched.shape == (37, NUM_CLASSES)
+    assert batched.shape == (37, model.num_classes)
     assert np.abs(batched - one_by_one).max() < 1e-5
     served = DigitClassifier(settings.MODEL_PATH)  # the site's classifier runs the same runner
     assert np.abs(served.probabilities(images[5]) - one_by_one[5]).max() < 1e-6
-    assert model.predict(images[:0]).shape == (0, NUM_CLASSES)
+    assert model.predict(images[:0]).shape == (0, model.num_classes)
 
 
 def test_the_version_is_the_contracts_hash_of_the_file():

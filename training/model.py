@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from recognizer.contract import IMAGE_SIZE, NUM_CLASSES
+from recognizer.contract import IMAGE_SIZE, NUM_DIGITS
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 
@@ -19,7 +19,7 @@ def build_seed_model():
             layers.MaxPooling2D(2),
             layers.Flatten(),
             layers.Dense(128, activation="relu"),
-            layers.Dense(NUM_CLASSES, activation="softmax"),
+            layers.Dense(NUM_DIGITS, activation="softmax"),
         ],
         name="seed_cnn",
     )
@@ -50,7 +50,7 @@ def build_default_model():
             layers.BatchNormalization(),
             layers.ReLU(),
             layers.Dropout(0.3),
-            layers.Dense(NUM_CLASSES, activation="softmax"),
+            layers.Dense(NUM_DIGITS, activation="softmax"),
         ],
         name="digit_cnn",
     )

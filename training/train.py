@@ -8,8 +8,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from recognizer.contract import NUM_DIGITS
 from training.augment import augment
-from training.model import NUM_CLASSES, build_default_model, build_seed_model
+from training.model import build_default_model, build_seed_model
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def to_model_input(images):
 
 def make_training_dataset(x_train, y_train, *, batch_size, augmented, seed):
     """Shuffled, batched, optionally augmented (x, one-hot y) batches, repeated forever."""
-    x, y = to_model_input(x_train), keras.utils.to_categorical(y_train, NUM_CLASSES)
+    x, y = to_model_input(x_train), keras.utils.to_categorical(y_train, NUM_DIGITS)
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).repeat()
     dataset = dataset.batch(batch_size, drop_remainder=True)
