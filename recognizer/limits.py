@@ -31,6 +31,9 @@ API_MAX_PAGE_SIZE = 100
 HISTORY_PAGE_SIZE = 24  # drawings per page of /history/
 STATS_DAYS = 90  # the per-day chart shows the last this many days with predictions
 
+# Reading
+MAX_DIGITS = 15  # digits in one drawing (a phone number with its country code); a number's feedback too
+
 # Storage: what one accepted drawing may add to the database, whatever was sent
 MAX_STORED_BYTES = 1 * MB  # the whole row: drawing, thumbnail, model input, probabilities
 STORED_DRAWING_MAX_SIDE = 1024  # a larger drawing is kept downscaled (it is read at full size)
