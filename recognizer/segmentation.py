@@ -31,18 +31,30 @@ from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
 SPECK_AREA = 0.02  # a part with less ink than this share of the largest part's...
 SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height is a speck
 SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark
-SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide (× digit height) may be touching digits
-NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this (× digit height): a thin 1
-WIDEST_DIGIT = 1.3  # no piece of a split is wider than this (× digit height)
+SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose columns it shares
+MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
+WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
+MERGE_HEIGHT = 0.8  # ...or both are at least this high
+SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried
+NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
+WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
 CUTS_PER_DIGIT = 4  # at most this many candidate cuts per digit the mark's width could hold
-# Each extra digit must earn its place: the split's joint probability must beat reading the mark whole
-# by this factor per cut (a single digit is never worth cutting in two for a little more confidence:
-# a model reads half a 0 as a 1 just as confidently as the 0).
+MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the drawing
+
+# The scores weighed are log probabilities: the model's for the piece's best digit, plus how likely a
+# piece of that shape is one digit.
+# A split must beat reading the mark whole by this factor per cut: a model reads half a 0 as a 1 just
+# as confidently as the whole 0, so a single digit is never worth cutting for a little more confidence.
 SPLIT_PRIOR = 0.05
-# A digit is seldom wider than it is tall (99% of single digits are under 1.3 × their height): a piece
-# wider than WIDE_DIGIT is less and less likely to be one digit, by exp(-((excess) / WIDTH_SPREAD)²).
-WIDE_DIGIT = 1.0
-WIDTH_SPREAD = 0.25
+# Two strokes close together that make one digit-shaped mark are one digit unless the model reads them
+# apart much better (a 4 in two strokes reads as a 1 and a 6 quite confidently too).
+MERGE_PRIOR = 2.0
+# A digit is seldom wider than it is tall (99% of single digits are under 1.3 × their height): wider
+# pieces are less and less likely one digit, by exp(-(excess / spread)²).
+WIDE_DIGIT, WIDTH_SPREAD = 1.0, 0.4
+WIDE_MERGE, MERGE_WIDTH_SPREAD = 0.9, 0.15  # two strokes together: stricter, neighbours are digits too
+# A piece much lower than the drawing's digits is a stroke of one, rarely a digit (by the same form).
+LOW_DIGIT, HEIGHT_SPREAD = 0.65, 0.15
 
 
 @dataclass(frozen=True)
@@ -180,23 +192,48 @@ def without_specks(parts):
     ]
 
 
+def copy(part):
+    return Part(list(part.ids), part.left, part.top, part.right, part.bottom, part.area)
+
+
+def overlap(one, other):
+    """How many columns two parts share (negative: the gap between them)."""
+    return min(one.right, other.right) - max(one.left, other.left)
+
+
 def grouped(parts):
     """Parts sharing much of their columns merged into one (transitively), left to right."""
     marks = []
     for part in sorted(parts, key=lambda part: part.left):
-        part = Part(list(part.ids), part.left, part.top, part.right, part.bottom, part.area)
+        part = copy(part)
         merged = True
         while merged:
             merged = False
             for other in marks:
-                overlap = min(part.right, other.right) - max(part.left, other.left)
-                if overlap >= SAME_MARK_OVERLAP * min(part.width, other.width):
+                if overlap(part, other) >= SAME_MARK_OVERLAP * min(part.width, other.width):
                     marks.remove(other)
                     part.absorb(other)
                     merged = True
                     break
         marks.append(part)
     return sorted(marks, key=lambda part: part.left)
+
+
+def with_small_parts_joined(marks, height):
+    """Each low part (a detached bar, a dot) that shares columns with a digit-high mark joined to the
+    one it shares most with."""
+    tall = [mark for mark in marks if mark.height >= SMALL_PART * height]
+    joined = []
+    for mark in marks:
+        if mark.height >= SMALL_PART * height or not tall:
+            joined.append(mark)
+            continue
+        best = max(tall, key=lambda other: overlap(mark, other))
+        if overlap(mark, best) > 0:
+            best.absorb(mark)
+        else:
+            joined.append(mark)
+    return sorted(joined, key=lambda part: part.left)
 
 
 def digit_height(marks):
@@ -292,8 +329,24 @@ def width_score(width, height):
     return -((excess / WIDTH_SPREAD) ** 2)
 
 
+def shape_score(width, height, digit_height):
+    """log of how likely a piece of this size is one digit (see WIDE_DIGIT and LOW_DIGIT)."""
+    wide = max(0.0, width / digit_height - WIDE_DIGIT) / WIDTH_SPREAD
+    low = max(0.0, LOW_DIGIT - height / digit_height) / HEIGHT_SPREAD
+    return -(wide**2) - low**2
+
+
+def merged_shape_score(together, parts, digit_height):
+    """log of how likely two neighbouring parts are one digit by their shape together (see WIDE_MERGE):
+    a low part (a bar, a tail) is a stroke of one, whichever its width."""
+    if any(part.height < SMALL_PART * digit_height for part in parts):
+        return shape_score(together.width, together.height, digit_height) + float(np.log(MERGE_PRIOR))
+    wide = max(0.0, together.width / digit_height - WIDE_MERGE) / MERGE_WIDTH_SPREAD
+    return -(wide**2) + float(np.log(MERGE_PRIOR))
+
+
 def best_split(positions, scores):
-    """The pieces (start, end) covering the mark with the highest joint score (log scores of the pieces,
+    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores,
     SPLIT_PRIOR paid per cut)."""
     penalty = float(np.log(SPLIT_PRIOR))
     best = {0: (0.0, [])}
@@ -316,12 +369,40 @@ def digit_score(outputs):
     return float(np.log(max(float(np.max(outputs[:NUM_DIGITS])), 1e-12)))
 
 
+def ink_extent(ink):
+    """(width, height) of the ink above the threshold in `ink` ((0, 0) when there is none)."""
+    inked = ink > INK_THRESHOLD
+    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if rows.size == 0:
+        return 0, 0
+    return int(columns[-1] + 1 - columns[0]), int(rows[-1] + 1 - rows[0])
+
+
+class Candidates:
+    """Pieces of ink to be read together in one batched call, each under a key."""
+
+    def __init__(self):
+        self.inputs, self.keys = [], []
+
+    def add(self, key, piece_ink):
+        if len(self.keys) < MAX_CANDIDATES and (piece_ink > INK_THRESHOLD).any():
+            self.inputs.append(normalise_ink(piece_ink))
+            self.keys.append(key)
+
+    def scores(self, predict):
+        """{key: log P(the piece's best digit)}, all read in one call."""
+        if not self.keys:
+            return {}
+        outputs = predict(scaled(np.stack(self.inputs)))
+        return {key: digit_score(output) for key, output in zip(self.keys, outputs, strict=True)}
+
+
 def find_marks(ink, *, predict, scale=1.0):
     """The drawing's marks, left to right (see the module's doc).
 
     `ink`: float32 (H, W) in [0, 1] (preprocessing.ink_of); `predict`: (n, 28, 28) float32 in [0, 1] →
     (n, C) raw outputs; `scale`: the sent image's pixels per ink pixel. Raises EmptyDrawing when there is
-    no ink, TooManyMarks when more than limits.MAX_DIGITS marks are found."""
+    no ink, TooManyMarks when more than limits.MAX_DIGITS digit-high marks are found."""
     mask = ink > INK_THRESHOLD
     parts, runs = label_parts(mask)
     if not parts:
@@ -334,25 +415,12 @@ def find_marks(ink, *, predict, scale=1.0):
 
     labels = label_image(mask.shape, runs) if len(parts) > 1 else None
     marks = grouped(without_specks(parts))
-    if len(marks) > limits.MAX_DIGITS:
-        raise TooManyMarks(len(marks))
     height = digit_height(marks)
-    pieces = []  # (ink, origin) of each piece to read, left to right
-    to_split = []  # (index in pieces, ink, origin, positions, candidate pieces)
-    for mark in marks:
-        own_ink, origin = mark_ink(ink, labels, mark)
-        if mark.width >= SPLIT_FROM_WIDTH * height:
-            cuts = candidate_cuts(own_ink, height)
-            if cuts:
-                positions, candidates = segments_of(own_ink.shape[1], cuts, height)
-                to_split.append((len(pieces), own_ink, origin, positions, candidates))
-        pieces.append([(own_ink, origin)])
-
-    if to_split:
-        split_marks(pieces, to_split, predict, height)
-    pieces = [piece for group in pieces for piece in group]
-    if len(pieces) > limits.MAX_DIGITS:
-        raise TooManyMarks(len(pieces))
+    marks = with_small_parts_joined(marks, height)
+    check_count(marks, height)
+    marks = decided(ink, labels, marks, height, predict)
+    pieces = [piece for mark in marks for piece in mark]
+    check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _ in pieces], height)
     model_inputs = np.stack([normalise_ink(piece_ink) for piece_ink, _ in pieces])
     outputs = predict(scaled(model_inputs))
     return [
@@ -361,23 +429,94 @@ def find_marks(ink, *, predict, scale=1.0):
     ]
 
 
-def split_marks(pieces, to_split, predict, height):
-    """Replace each wide mark in `pieces` by its best split (maybe itself), every candidate piece of the
-    drawing read in one batched call."""
-    inputs, keys = [], []
-    for index, own_ink, _, _, candidates in to_split:
-        for start, end in candidates:
-            piece = own_ink[:, start:end]
-            if not (piece > INK_THRESHOLD).any():
+@dataclass
+class _Box:
+    width: int
+    height: int
+
+
+def check_count(marks, height):
+    digit_high = sum(mark.height >= SMALL_PART * height for mark in marks)
+    if digit_high > limits.MAX_DIGITS:
+        raise TooManyMarks(digit_high)
+
+
+def decided(ink, labels, marks, height, predict):
+    """Neighbours merged where the model reads them better as one digit, wide marks cut where it reads
+    them better as several: each mark as a list of pieces (ink, origin), left to right. Every candidate
+    is read in one batched call."""
+    candidates = Candidates()
+    own = [mark_ink(ink, labels, mark) for mark in marks]
+    pairs = []
+    for index in range(len(marks) - 1):
+        left, right = marks[index], marks[index + 1]
+        together = copy(left)
+        together.absorb(right)
+        widest = WIDEST_DIGIT if min(left.height, right.height) < SMALL_PART * height else WIDEST_MERGE
+        close = -overlap(left, right) < MERGE_GAP * height
+        # Two digit-high neighbours are two digits: only a lower part may be a stroke of its neighbour.
+        if (
+            close
+            and min(left.height, right.height) < MERGE_HEIGHT * height
+            and together.width <= widest * height
+        ):
+            pairs.append((index, together))
+            candidates.add(("pair", index), mark_ink(ink, labels, together)[0])
+    splits = {}
+    for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
+        if SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
+            cuts = candidate_cuts(mark_ink_, height)
+            if cuts:
+                positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
+                splits[index] = positions
+                for start, end in pieces:
+                    candidates.add(("piece", index, start, end), mark_ink_[:, start:end])
+    if pairs:
+        for index in {i for i, _ in pairs} | {i + 1 for i, _ in pairs}:
+            if ("piece", index, 0, own[index][0].shape[1]) not in candidates.keys:
+                candidates.add(("piece", index, 0, own[index][0].shape[1]), own[index][0])
+    scores = candidates.scores(predict)
+
+    def piece_score(index, start, end):
+        key = ("piece", index, start, end)
+        if key not in scores:
+            return None
+        width, piece_height = ink_extent(own[index][0][:, start:end])
+        return scores[key] + shape_score(width, piece_height, height)
+
+    # Merges first, the most convincing first; a mark joins one neighbour at most.
+    gains = []
+    for index, together in pairs:
+        merged = scores.get(("pair", index))
+        apart = [piece_score(i, 0, own[i][0].shape[1]) for i in (index, index + 1)]
+        if merged is None or None in apart:
+            continue
+        gain = merged + merged_shape_score(together, marks[index : index + 2], height) - sum(apart)
+        if gain > 0:
+            gains.append((gain, index, together))
+    merged_into = {}
+    for _, index, together in sorted(gains, key=lambda item: -item[0]):
+        if index not in merged_into and index + 1 not in merged_into:
+            merged_into[index] = merged_into[index + 1] = together
+    result = []
+    for index, (mark_ink_, origin) in enumerate(own):
+        if index in merged_into:
+            if merged_into[index] is not (merged_into.get(index - 1)):
+                result.append([mark_ink(ink, labels, merged_into[index])])
+            continue
+        if index in splits:
+            piece_scores = {
+                (start, end): score
+                for (kind, *key) in scores
+                if kind == "piece" and key[0] == index
+                for start, end in [key[1:]]
+                if (score := piece_score(index, start, end)) is not None
+            }
+            split = best_split(splits[index], piece_scores)
+            if len(split) > 1:
+                result.append(
+                    [(mark_ink_[:, start:end], (origin[0] + start, origin[1])) for start, end in split]
+                )
                 continue
-            inputs.append(normalise_ink(piece))
-            keys.append((index, start, end))
-    outputs = predict(scaled(np.stack(inputs)))
-    scores = {}
-    for (index, start, end), output in zip(keys, outputs, strict=True):
-        score = digit_score(output) + width_score(end - start, height)
-        scores.setdefault(index, {})[(start, end)] = score
-    for index, own_ink, origin, positions, _ in to_split:
-        split = best_split(positions, scores.get(index, {}))
-        if len(split) > 1:
-            pieces[index] = [(own_ink[:, start:end], (origin[0] + start, origin[1])) for start, end in split]
+        result.append([(mark_ink_, origin)])
+    return result
