@@ -35,6 +35,7 @@ SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose c
 MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
 MERGE_HEIGHT = 0.8  # ...or both are at least this high
+STAGGER = 0.2  # close parts whose tops and bottoms both differ by this share of their height are one mark
 SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
@@ -51,8 +52,7 @@ SPLIT_PRIOR = 0.05
 MERGE_PRIOR = 2.0
 # A digit is seldom wider than it is tall (99% of single digits are under 1.3 × their height): wider
 # pieces are less and less likely one digit, by exp(-(excess / spread)²).
-WIDE_DIGIT, WIDTH_SPREAD = 1.0, 0.4
-WIDE_MERGE, MERGE_WIDTH_SPREAD = 0.9, 0.15  # two strokes together: stricter, neighbours are digits too
+WIDE_DIGIT, WIDTH_SPREAD = 1.0, 0.3
 # A piece much lower than the drawing's digits is a stroke of one, rarely a digit (by the same form).
 LOW_DIGIT, HEIGHT_SPREAD = 0.65, 0.15
 
@@ -236,6 +236,32 @@ def with_small_parts_joined(marks, height):
     return sorted(joined, key=lambda part: part.left)
 
 
+def staggered(one, other):
+    """Whether two parts sit at clearly different heights (top and bottom both offset): strokes of one
+    digit, not neighbours on a line of writing."""
+    offset = STAGGER * max(one.height, other.height)
+    return abs(one.top - other.top) > offset and abs(one.bottom - other.bottom) > offset
+
+
+def off_line(one, other):
+    """Whether two parts' tops or bottoms differ by more than STAGGER of their height: not two digits
+    written on one line, or one of them much smaller."""
+    offset = STAGGER * max(one.height, other.height)
+    return abs(one.top - other.top) > offset or abs(one.bottom - other.bottom) > offset
+
+
+def with_staggered_neighbours_joined(marks, height):
+    """Close neighbours at clearly different heights joined: a 4 written as an L and a lower stroke."""
+    joined = []
+    for mark in marks:
+        last = joined[-1] if joined else None
+        if last is not None and -overlap(last, mark) < MERGE_GAP * height and staggered(last, mark):
+            last.absorb(mark)
+        else:
+            joined.append(mark)
+    return joined
+
+
 def digit_height(marks):
     """The drawing's digit height: the tallest mark's (bars and dots are lower, digits about equal)."""
     return max(mark.height for mark in marks)
@@ -336,13 +362,12 @@ def shape_score(width, height, digit_height):
     return -(wide**2) - low**2
 
 
-def merged_shape_score(together, parts, digit_height):
-    """log of how likely two neighbouring parts are one digit by their shape together (see WIDE_MERGE):
-    a low part (a bar, a tail) is a stroke of one, whichever its width."""
-    if any(part.height < SMALL_PART * digit_height for part in parts):
-        return shape_score(together.width, together.height, digit_height) + float(np.log(MERGE_PRIOR))
-    wide = max(0.0, together.width / digit_height - WIDE_MERGE) / MERGE_WIDTH_SPREAD
-    return -(wide**2) + float(np.log(MERGE_PRIOR))
+def merged_shape_score(together, digit_height):
+    """log of how likely two neighbouring parts are one digit by their shape together (MERGE_PRIOR
+    included). Staggered parts may together stand taller than the drawing's digit height."""
+    return shape_score(together.width, together.height, max(digit_height, together.height)) + float(
+        np.log(MERGE_PRIOR)
+    )
 
 
 def best_split(positions, scores):
@@ -416,7 +441,7 @@ def find_marks(ink, *, predict, scale=1.0):
     labels = label_image(mask.shape, runs) if len(parts) > 1 else None
     marks = grouped(without_specks(parts))
     height = digit_height(marks)
-    marks = with_small_parts_joined(marks, height)
+    marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
     check_count(marks, height)
     marks = decided(ink, labels, marks, height, predict)
     pieces = [piece for mark in marks for piece in mark]
@@ -454,12 +479,10 @@ def decided(ink, labels, marks, height, predict):
         together.absorb(right)
         widest = WIDEST_DIGIT if min(left.height, right.height) < SMALL_PART * height else WIDEST_MERGE
         close = -overlap(left, right) < MERGE_GAP * height
-        # Two digit-high neighbours are two digits: only a lower part may be a stroke of its neighbour.
-        if (
-            close
-            and min(left.height, right.height) < MERGE_HEIGHT * height
-            and together.width <= widest * height
-        ):
+        # Two digit-high neighbours on one line are two digits: only a lower part, or one standing
+        # clearly higher or lower than its neighbour, may be a stroke of it.
+        lower = min(left.height, right.height) < MERGE_HEIGHT * height
+        if close and (lower or off_line(left, right)) and together.width <= widest * height:
             pairs.append((index, together))
             candidates.add(("pair", index), mark_ink(ink, labels, together)[0])
     splits = {}
@@ -491,7 +514,7 @@ def decided(ink, labels, marks, height, predict):
         apart = [piece_score(i, 0, own[i][0].shape[1]) for i in (index, index + 1)]
         if merged is None or None in apart:
             continue
-        gain = merged + merged_shape_score(together, marks[index : index + 2], height) - sum(apart)
+        gain = merged + merged_shape_score(together, height) - sum(apart)
         if gain > 0:
             gains.append((gain, index, together))
     merged_into = {}

@@ -22,7 +22,7 @@ import numpy as np
 from recognizer.decoding import decode
 from recognizer.preprocessing import ink_of, shrunk_for_ink_search
 from recognizer.segmentation import find_marks
-from training.canvas import BACKGROUNDS, render_strokes
+from training.canvas import BACKGROUNDS, random_placement, render_strokes, strokes_on_canvas
 from training.evaluation import encode_png
 from training.strokes import trace_strokes
 
@@ -51,6 +51,14 @@ def load_pen_digits(path=None):
 def pen_strokes(strokes):
     """pendigits' strokes (y grows upward) as canvas strokes (y grows downward)."""
     return [[(float(x), -float(y)) for x, y in stroke] for stroke in strokes]
+
+
+def pen_digit_image(strokes, rng, *, background="white"):
+    """One pen digit on the page's 280 px canvas, at a random size, place and pen width."""
+    placement = random_placement(rng, strokes=strokes)
+    return render_strokes(
+        strokes_on_canvas(strokes, placement), pen_width=placement.pen_width, background=background
+    )
 
 
 def extent(strokes):
