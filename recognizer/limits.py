@@ -33,6 +33,7 @@ STATS_DAYS = 90  # the per-day chart shows the last this many days with predicti
 
 # Reading
 MAX_DIGITS = 15  # digits in one drawing (a phone number with its country code); a number's feedback too
+NOT_A_DIGIT_THRESHOLD = 0.5  # a mark whose "not a digit" probability reaches this is not read as a digit
 
 # Storage: what one accepted drawing may add to the database, whatever was sent
 MAX_STORED_BYTES = 1 * MB  # the whole row: drawing, thumbnail, model input, probabilities

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from recognizer.contract import split_outputs
 from recognizer.decoding import decode
+from recognizer.limits import NOT_A_DIGIT_THRESHOLD
 from recognizer.preprocessing import ink_of, shrunk_for_ink_search
 from recognizer.segmentation import find_marks
 from training.canvas import BACKGROUNDS, random_placement, render_strokes, strokes_on_canvas
@@ -74,6 +76,7 @@ class WrittenNumber:
     strokes: list  # canvas strokes of all its digits
     pen_width: float
     canvas_width: int
+    height: float  # the digits' height (each within a few percent of it)
     digit_boxes: list = field(default_factory=list)  # (left, right) of each digit's pen path
 
 
@@ -101,7 +104,7 @@ def write_number(digit_strokes, rng, *, gaps, canvas_height=CANVAS_HEIGHT):
         ]
         boxes.append((x, x + (right - left) * scale))
         x += (right - left) * scale
-    return WrittenNumber(written, pen_width, int(np.ceil(x + margin)), boxes)
+    return WrittenNumber(written, pen_width, int(np.ceil(x + margin)), height, boxes)
 
 
 def number_image(number, *, background="white"):
@@ -149,16 +152,13 @@ def number_pngs(jobs, *, parallel_from=64):
 
 
 def read_number(encoded, predict):
-    """The digits the serving path reads in an encoded drawing, left to right, as a string (every mark's
-    best digit; a mark the model calls "not a digit" counts as a wrong digit, "?")."""
-    from recognizer.contract import NOT_A_DIGIT, split_outputs
-
+    """The digits the serving path reads in an encoded drawing, left to right, as a string: each mark's
+    best digit, or "?" for a mark the model calls "not a digit" (a wrong digit here)."""
     image = decode(encoded).image
     shrunk = shrunk_for_ink_search(image)
     marks = find_marks(ink_of(shrunk), predict=predict, scale=image.width / shrunk.width)
-    outputs = np.stack([mark.outputs for mark in marks])
-    digits, not_a_digit = split_outputs(outputs)
-    refused = (not_a_digit >= 0.5) if outputs.shape[1] > NOT_A_DIGIT else np.zeros(len(marks), bool)
+    digits, not_a_digit = split_outputs(np.stack([mark.outputs for mark in marks]))
+    refused = not_a_digit >= NOT_A_DIGIT_THRESHOLD
     return "".join("?" if no else str(int(np.argmax(p))) for p, no in zip(digits, refused, strict=True))
 
 
@@ -206,6 +206,8 @@ def evaluate_numbers(predict, images, labels, *, count, seed=0, progress=None):
 
 
 def format_numbers(reports):
+    """The reports as tables by length. Exact: every digit right; right length: as many marks as digits;
+    per digit: digits read right in the numbers of the right length, over all digits."""
     lines = []
     for report in reports:
         lines.append(
@@ -215,4 +217,8 @@ def format_numbers(reports):
         for length, count, exact, whole, per_digit in report.rows():
             label = "all" if length is None else str(length)
             lines.append(f"  {label:>6}  {count:>5}  {exact:>6.1%}  {whole:>12.1%}  {per_digit:>9.1%}")
+    lines.append(
+        "  (exact: every digit right; right length: as many marks as digits; per digit: digits read right "
+        "in numbers of the right length, over all digits)"
+    )
     return "\n".join(lines)
