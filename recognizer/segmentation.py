@@ -36,10 +36,11 @@ MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes:
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
 MERGE_HEIGHT = 0.8  # ...or both are at least this high
 STAGGER = 0.2  # close parts whose tops and bottoms both differ by this share of their height are one mark
-SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried
+SPLIT_FROM_WIDTH = 1.0  # a mark at least this wide may be touching digits: cuts are tried
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
-CUTS_PER_DIGIT = 4  # at most this many candidate cuts per digit the mark's width could hold
+CUTS_PER_DIGIT = 4  # at most this many candidate cuts per digit the mark could hold...
+TYPICAL_DIGIT = 0.6  # ...digits being about this wide
 MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the drawing
 
 # The scores weighed are log probabilities: the model's for the piece's best digit, plus how likely a
@@ -98,12 +99,11 @@ class Part:
 def row_runs(mask):
     """The mask's runs of ink along each row: (row, start, end) arrays, end exclusive, row-major order."""
     height, width = mask.shape
-    padded = np.zeros((height, width + 2), dtype=np.int8)
+    padded = np.zeros((height, width + 2), dtype=bool)
     padded[:, 1:-1] = mask
-    steps = np.diff(padded, axis=1)
-    rows, starts = np.nonzero(steps == 1)
-    _, ends = np.nonzero(steps == -1)
-    return rows, starts, ends
+    # With a blank column either side, each row's changes alternate: a run's start, then its end.
+    rows, columns = np.nonzero(padded[:, 1:] != padded[:, :-1])
+    return rows[0::2], columns[0::2], columns[1::2]
 
 
 def touching_runs(rows, starts, ends, width):
@@ -140,6 +140,8 @@ def connected(count, a, b):
             if np.array_equal(jumped, parent):
                 break
             parent = jumped
+    if (parent == 0).all():  # one part (most drawings of a digit): no renumbering needed
+        return parent
     _, ids = np.unique(parent, return_inverse=True)
     return ids
 
@@ -153,6 +155,11 @@ def label_parts(mask):
     ids = connected(len(rows), a, b)
     count = int(ids.max()) + 1
     lengths = ends - starts
+    if count == 1:
+        part = Part(
+            [0], int(starts.min()), int(rows[0]), int(ends.max()), int(rows[-1]) + 1, int(lengths.sum())
+        )
+        return [part], (rows, starts, ends, ids)
     area = np.bincount(ids, weights=lengths, minlength=count)
     left = np.full(count, mask.shape[1])
     np.minimum.at(left, ids, starts)
@@ -176,6 +183,27 @@ def label_image(shape, runs):
     marks[rows, starts] = ids + 1
     marks[rows, ends] -= ids + 1
     return np.cumsum(marks, axis=1, dtype=np.int32)[:, : shape[1]]
+
+
+def parts_of(mask):
+    """The mask's parts (in the mask's pixels) and a function giving its label image, labelled within
+    the ink's bounding box only (the blank margins of a canvas cost nothing)."""
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return [], None
+    top, left = int(rows[0]), int(columns[0])
+    inked = mask[top : rows[-1] + 1, left : columns[-1] + 1]
+    parts, runs = label_parts(inked)
+    for part in parts:
+        part.left, part.right = part.left + left, part.right + left
+        part.top, part.bottom = part.top + top, part.bottom + top
+
+    def labels():
+        full = np.zeros(mask.shape, dtype=np.int32)
+        full[top : top + inked.shape[0], left : left + inked.shape[1]] = label_image(inked.shape, runs)
+        return full
+
+    return parts, labels
 
 
 # Parts into marks ------------------------------------------------------------------------------------
@@ -325,7 +353,7 @@ def candidate_cuts(ink, height):
     right = smooth[inner + 1]
     minima = inner[(values <= left) & (values <= right)]
     order = minima[np.argsort(smooth[minima], kind="stable")]
-    limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (NARROWEST_DIGIT * 4 * height))))
+    limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (TYPICAL_DIGIT * height))))
     chosen = []
     for column in order:
         if all(abs(int(column) - other) >= margin for other in chosen):
@@ -428,8 +456,7 @@ def find_marks(ink, *, predict, scale=1.0):
     `ink`: float32 (H, W) in [0, 1] (preprocessing.ink_of); `predict`: (n, 28, 28) float32 in [0, 1] →
     (n, C) raw outputs; `scale`: the sent image's pixels per ink pixel. Raises EmptyDrawing when there is
     no ink, TooManyMarks when more than limits.MAX_DIGITS digit-high marks are found."""
-    mask = ink > INK_THRESHOLD
-    parts, runs = label_parts(mask)
+    parts, labels_of = parts_of(ink > INK_THRESHOLD)
     if not parts:
         raise EmptyDrawing()
     if len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height:
@@ -438,7 +465,7 @@ def find_marks(ink, *, predict, scale=1.0):
         outputs = predict(scaled(model_input[None]))[0]
         return [Mark(sent_box(ink_box(ink, (0, 0)), scale), model_input, outputs)]
 
-    labels = label_image(mask.shape, runs) if len(parts) > 1 else None
+    labels = labels_of() if len(parts) > 1 else None
     marks = grouped(without_specks(parts))
     height = digit_height(marks)
     marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
