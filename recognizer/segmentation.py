@@ -30,7 +30,8 @@ from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
 # Sizes relative to the drawing's digit height (the tallest mark's).
 SPECK_AREA = 0.02  # a part with less ink than this share of the largest part's...
 SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height is a speck
-SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark
+SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark...
+SAME_DIGIT_OVERLAP = 0.8  # ...this share when both are digit-high
 SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose columns it shares
 MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
@@ -48,6 +49,11 @@ MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the dr
 # A split must beat reading the mark whole by this factor per cut: a model reads half a 0 as a 1 just
 # as confidently as the whole 0, so a single digit is never worth cutting for a little more confidence.
 SPLIT_PRIOR = 0.05
+# ...but a cut crossing a single stroke no thicker than CLEAN_CUT_WIDTH pens is where digits often touch.
+CLEAN_CUT_PRIOR = 0.6
+CLEAN_CUT_WIDTH = 1.5
+MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)
+CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1  # a piece cut off lower than this (× its mark's height)...
 # Two strokes close together that make one digit-shaped mark are one digit unless the model reads them
 # apart much better (a 4 in two strokes reads as a 1 and a 6 quite confidently too).
 MERGE_PRIOR = 2.0
@@ -230,7 +236,10 @@ def overlap(one, other):
 
 
 def grouped(parts):
-    """Parts sharing much of their columns merged into one (transitively), left to right."""
+    """Parts sharing much of their columns merged into one (transitively), left to right. Two parts as
+    high as the drawing's digits must share nearly all the narrower one's columns: a thin 1 leaning on
+    its neighbour is a digit of its own."""
+    tallest = max(part.height for part in parts)
     marks = []
     for part in sorted(parts, key=lambda part: part.left):
         part = copy(part)
@@ -238,7 +247,9 @@ def grouped(parts):
         while merged:
             merged = False
             for other in marks:
-                if overlap(part, other) >= SAME_MARK_OVERLAP * min(part.width, other.width):
+                both_tall = min(part.height, other.height) >= MERGE_HEIGHT * tallest
+                share = SAME_DIGIT_OVERLAP if both_tall else SAME_MARK_OVERLAP
+                if overlap(part, other) >= share * min(part.width, other.width):
                     marks.remove(other)
                     part.absorb(other)
                     merged = True
@@ -337,9 +348,16 @@ def sent_box(box, scale):
 # Splitting touching digits -----------------------------------------------------------------------------
 
 
-def candidate_cuts(ink, height):
-    """Columns where a cut may part touching digits: minima of the column ink profile, thinnest first,
-    at least a narrow digit away from either end and from each other."""
+def pen_width(ink):
+    """The pen's width in `ink`: the median length of its runs of ink along rows."""
+    rows, starts, ends = row_runs(ink > INK_THRESHOLD)
+    return float(np.median(ends - starts)) if rows.size else 1.0
+
+
+def candidate_cuts(ink, height, pen):
+    """Columns where a cut may part touching digits: minima of the column ink profile crossing no more
+    ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from either end and from
+    each other."""
     profile = (ink > INK_THRESHOLD).sum(axis=0).astype(np.float32)
     width = profile.size
     margin = max(1, round(NARROWEST_DIGIT * height))
@@ -351,7 +369,7 @@ def candidate_cuts(ink, height):
     values = smooth[inner]
     left = smooth[inner - 1]
     right = smooth[inner + 1]
-    minima = inner[(values <= left) & (values <= right)]
+    minima = inner[(values <= left) & (values <= right) & (values <= MAX_CUT_INK * pen)]
     order = minima[np.argsort(smooth[minima], kind="stable")]
     limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (TYPICAL_DIGIT * height))))
     chosen = []
@@ -398,14 +416,27 @@ def merged_shape_score(together, digit_height):
     )
 
 
-def best_split(positions, scores):
-    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores,
-    SPLIT_PRIOR paid per cut)."""
-    penalty = float(np.log(SPLIT_PRIOR))
+def cut_priors(ink, cuts, pen):
+    """log of the prior of cutting at each column: SPLIT_PRIOR, or CLEAN_CUT_PRIOR where the cut crosses
+    one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
+    loop)."""
+    inked = ink > INK_THRESHOLD
+    priors = {}
+    for cut in cuts:
+        column = np.concatenate([[False], inked[:, cut], [False]])
+        changes = np.flatnonzero(column[1:] != column[:-1])
+        clean = len(changes) == 2 and changes[1] - changes[0] <= CLEAN_CUT_WIDTH * pen
+        priors[cut] = float(np.log(CLEAN_CUT_PRIOR if clean else SPLIT_PRIOR))
+    return priors
+
+
+def best_split(positions, scores, priors):
+    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores and
+    the prior of each cut, `priors`)."""
     best = {0: (0.0, [])}
     for end in positions[1:]:
         options = [
-            (best[start][0] + score + (penalty if start else 0.0), best[start][1] + [(start, end)])
+            (best[start][0] + score + (priors[start] if start else 0.0), best[start][1] + [(start, end)])
             for (start, piece_end), score in scores.items()
             if piece_end == end and start in best
         ]
@@ -469,6 +500,7 @@ def find_marks(ink, *, predict, scale=1.0):
     marks = grouped(without_specks(parts))
     height = digit_height(marks)
     marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
+    height = digit_height(marks)  # staggered strokes joined may stand taller than any part
     check_count(marks, height)
     marks = decided(ink, labels, marks, height, predict)
     pieces = [piece for mark in marks for piece in mark]
@@ -512,10 +544,11 @@ def decided(ink, labels, marks, height, predict):
         if close and (lower or off_line(left, right)) and together.width <= widest * height:
             pairs.append((index, together))
             candidates.add(("pair", index), mark_ink(ink, labels, together)[0])
-    splits = {}
+    splits, pens = {}, {}
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
         if SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
-            cuts = candidate_cuts(mark_ink_, height)
+            pens[index] = pen_width(mark_ink_)
+            cuts = candidate_cuts(mark_ink_, height, pens[index])
             if cuts:
                 positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
                 splits[index] = positions
@@ -532,7 +565,12 @@ def decided(ink, labels, marks, height, predict):
         if key not in scores:
             return None
         width, piece_height = ink_extent(own[index][0][:, start:end])
-        return scores[key] + shape_score(width, piece_height, height)
+        score = scores[key] + shape_score(width, piece_height, height)
+        if (start, end) != (0, own[index][0].shape[1]):
+            # Touching digits of one number stand about as high as each other: a piece cut off much
+            # lower than the mark it was cut from is a stroke of one digit.
+            score -= (max(0.0, CUT_PIECE_HEIGHT - piece_height / marks[index].height) / CUT_PIECE_SPREAD) ** 2
+        return score
 
     # Merges first, the most convincing first; a mark joins one neighbour at most.
     gains = []
@@ -562,7 +600,8 @@ def decided(ink, labels, marks, height, predict):
                 for start, end in [key[1:]]
                 if (score := piece_score(index, start, end)) is not None
             }
-            split = best_split(splits[index], piece_scores)
+            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index])
+            split = best_split(splits[index], piece_scores, priors)
             if len(split) > 1:
                 result.append(
                     [(mark_ink_[:, start:end], (origin[0] + start, origin[1])) for start, end in split]
