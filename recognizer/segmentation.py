@@ -40,7 +40,7 @@ STAGGER = 0.2  # close parts whose tops and bottoms both differ by this share of
 SPLIT_FROM_WIDTH = 1.0  # a mark at least this wide may be touching digits: cuts are tried
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
-CUTS_PER_DIGIT = 4  # at most this many candidate cuts per digit the mark could hold...
+CUTS_PER_DIGIT = 2  # at most this many candidate cuts per digit the mark could hold...
 TYPICAL_DIGIT = 0.6  # ...digits being about this wide
 MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the drawing
 
@@ -192,24 +192,18 @@ def label_image(shape, runs):
 
 
 def parts_of(mask):
-    """The mask's parts (in the mask's pixels) and a function giving its label image, labelled within
-    the ink's bounding box only (the blank margins of a canvas cost nothing)."""
+    """The mask's parts and their runs (rows, starts, ends, part ids), in the mask's pixels, labelled
+    within the ink's bounding box only (the blank margins of a canvas cost nothing)."""
     rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return [], None
     top, left = int(rows[0]), int(columns[0])
-    inked = mask[top : rows[-1] + 1, left : columns[-1] + 1]
-    parts, runs = label_parts(inked)
+    parts, runs = label_parts(mask[top : rows[-1] + 1, left : columns[-1] + 1])
     for part in parts:
         part.left, part.right = part.left + left, part.right + left
         part.top, part.bottom = part.top + top, part.bottom + top
-
-    def labels():
-        full = np.zeros(mask.shape, dtype=np.int32)
-        full[top : top + inked.shape[0], left : left + inked.shape[1]] = label_image(inked.shape, runs)
-        return full
-
-    return parts, labels
+    run_rows, starts, ends, ids = runs
+    return parts, (run_rows + top, starts + left, ends + left, ids)
 
 
 # Parts into marks ------------------------------------------------------------------------------------
@@ -309,22 +303,36 @@ def digit_height(marks):
 # Ink of one mark ---------------------------------------------------------------------------------------
 
 
-def mark_ink(ink, labels, mark):
-    """The ink of `mark` alone, cropped to its box plus a pixel for the anti-aliased edge; other marks'
-    ink in that box is left out."""
+def mark_ink(ink, runs, mark):
+    """The ink of `mark` alone, cropped to its box plus a pixel for the anti-aliased edge: its own parts'
+    ink and the faint edge around it, not other marks' ink in that box (`runs`: parts_of's runs and
+    parts, None when the drawing is one part)."""
     top, left = max(mark.top - 1, 0), max(mark.left - 1, 0)
     bottom, right = min(mark.bottom + 1, ink.shape[0]), min(mark.right + 1, ink.shape[1])
     crop = ink[top:bottom, left:right]
-    if labels is None:
+    if runs is None:
         return crop, (left, top)
-    own_labels = labels[top:bottom, left:right]
-    own = np.isin(own_labels, np.asarray(mark.ids) + 1)
-    near = own.copy()  # the faint edge around its own ink (no part's ink, below the threshold)
+    rows, starts, ends, ids, parts = runs
+    alone = all(
+        part.ids[0] in mark.ids
+        or part.right <= left
+        or part.left >= right
+        or part.bottom <= top
+        or part.top >= bottom
+        for part in parts
+    )
+    if alone:  # no other part's ink in its box
+        return crop, (left, top)
+    mine = np.isin(ids, mark.ids)
+    own = (
+        label_image(crop.shape, (rows[mine] - top, starts[mine] - left, ends[mine] - left, ids[mine] * 0)) > 0
+    )
+    near = own.copy()  # the faint edge around its own ink (below the threshold: no part's ink)
     near[1:] |= own[:-1]
     near[:-1] |= own[1:]
     near[:, 1:] |= own[:, :-1]
     near[:, :-1] |= own[:, 1:]
-    keep = own | (near & (own_labels == 0))
+    keep = own | (near & (crop <= INK_THRESHOLD))
     return np.where(keep, crop, np.float32(0)), (left, top)
 
 
@@ -473,6 +481,10 @@ class Candidates:
             self.inputs.append(normalise_ink(piece_ink))
             self.keys.append(key)
 
+    def model_input(self, key):
+        """The normalised input of the candidate `key`, if it was one (the final reading reuses it)."""
+        return self.inputs[self.keys.index(key)] if key in self.keys else None
+
     def scores(self, predict):
         """{key: log P(the piece's best digit)}, all read in one call."""
         if not self.keys:
@@ -487,7 +499,7 @@ def find_marks(ink, *, predict, scale=1.0):
     `ink`: float32 (H, W) in [0, 1] (preprocessing.ink_of); `predict`: (n, 28, 28) float32 in [0, 1] →
     (n, C) raw outputs; `scale`: the sent image's pixels per ink pixel. Raises EmptyDrawing when there is
     no ink, TooManyMarks when more than limits.MAX_DIGITS digit-high marks are found."""
-    parts, labels_of = parts_of(ink > INK_THRESHOLD)
+    parts, runs = parts_of(ink > INK_THRESHOLD)
     if not parts:
         raise EmptyDrawing()
     if len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height:
@@ -496,20 +508,24 @@ def find_marks(ink, *, predict, scale=1.0):
         outputs = predict(scaled(model_input[None]))[0]
         return [Mark(sent_box(ink_box(ink, (0, 0)), scale), model_input, outputs)]
 
-    labels = labels_of() if len(parts) > 1 else None
+    runs = (*runs, parts) if len(parts) > 1 else None
     marks = grouped(without_specks(parts))
     height = digit_height(marks)
     marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
     height = digit_height(marks)  # staggered strokes joined may stand taller than any part
     check_count(marks, height)
-    marks = decided(ink, labels, marks, height, predict)
-    pieces = [piece for mark in marks for piece in mark]
-    check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _ in pieces], height)
-    model_inputs = np.stack([normalise_ink(piece_ink) for piece_ink, _ in pieces])
+    pieces, candidates = decided(ink, runs, marks, height, predict)
+    check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _, _ in pieces], height)
+    model_inputs = np.stack(
+        [
+            normalise_ink(piece_ink) if (known := candidates.model_input(key)) is None else known
+            for piece_ink, _, key in pieces
+        ]
+    )
     outputs = predict(scaled(model_inputs))
     return [
         Mark(sent_box(ink_box(piece_ink, origin), scale), model_input, output)
-        for (piece_ink, origin), model_input, output in zip(pieces, model_inputs, outputs, strict=True)
+        for (piece_ink, origin, _), model_input, output in zip(pieces, model_inputs, outputs, strict=True)
     ]
 
 
@@ -525,12 +541,12 @@ def check_count(marks, height):
         raise TooManyMarks(digit_high)
 
 
-def decided(ink, labels, marks, height, predict):
+def decided(ink, runs, marks, height, predict):
     """Neighbours merged where the model reads them better as one digit, wide marks cut where it reads
-    them better as several: each mark as a list of pieces (ink, origin), left to right. Every candidate
-    is read in one batched call."""
+    them better as several: (the pieces to read, left to right, as (ink, origin, candidate key), the
+    Candidates read). Every candidate is read in one batched call."""
     candidates = Candidates()
-    own = [mark_ink(ink, labels, mark) for mark in marks]
+    own = [mark_ink(ink, runs, mark) for mark in marks]
     pairs = []
     for index in range(len(marks) - 1):
         left, right = marks[index], marks[index + 1]
@@ -543,7 +559,7 @@ def decided(ink, labels, marks, height, predict):
         lower = min(left.height, right.height) < MERGE_HEIGHT * height
         if close and (lower or off_line(left, right)) and together.width <= widest * height:
             pairs.append((index, together))
-            candidates.add(("pair", index), mark_ink(ink, labels, together)[0])
+            candidates.add(("pair", index), mark_ink(ink, runs, together)[0])
     splits, pens = {}, {}
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
         if SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
@@ -588,9 +604,10 @@ def decided(ink, labels, marks, height, predict):
             merged_into[index] = merged_into[index + 1] = together
     result = []
     for index, (mark_ink_, origin) in enumerate(own):
+        whole = ("piece", index, 0, mark_ink_.shape[1])
         if index in merged_into:
             if merged_into[index] is not (merged_into.get(index - 1)):
-                result.append([mark_ink(ink, labels, merged_into[index])])
+                result.append((*mark_ink(ink, runs, merged_into[index]), ("pair", index)))
             continue
         if index in splits:
             piece_scores = {
@@ -603,9 +620,10 @@ def decided(ink, labels, marks, height, predict):
             priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index])
             split = best_split(splits[index], piece_scores, priors)
             if len(split) > 1:
-                result.append(
-                    [(mark_ink_[:, start:end], (origin[0] + start, origin[1])) for start, end in split]
-                )
+                result += [
+                    (mark_ink_[:, start:end], (origin[0] + start, origin[1]), ("piece", index, start, end))
+                    for start, end in split
+                ]
                 continue
-        result.append([(mark_ink_, origin)])
-    return result
+        result.append((mark_ink_, origin, whole))
+    return result, candidates
