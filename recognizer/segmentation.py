@@ -27,6 +27,11 @@ from recognizer.contract import NUM_DIGITS, scaled
 from recognizer.errors import EmptyDrawing, TooManyMarks
 from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
 
+# Hostile drawings: beyond these, the ink is read whole (too many runs to label: noise, a texture), or
+# refused (too many parts that are not specks: no digit is drawn in more than four).
+MAX_RUNS = 50_000  # a canvas digit has ~300 runs of ink along its rows; a 15-digit number on 1024 px ~10,000
+MAX_PARTS = 4 * limits.MAX_DIGITS
+
 # Sizes relative to the drawing's digit height (the tallest mark's).
 SPECK_AREA = 0.02  # a part with less ink than this share of the largest part's...
 SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height is a speck
@@ -52,7 +57,8 @@ SPLIT_PRIOR = 0.05
 # ...but a cut crossing a single stroke no thicker than CLEAN_CUT_WIDTH pens is where digits often touch.
 CLEAN_CUT_PRIOR = 0.6
 CLEAN_CUT_WIDTH = 1.5
-MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)
+MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)...
+MAX_CUT_SHARE = 0.5  # ...or than this share of the mark's height (a blot)
 CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1  # a piece cut off lower than this (× its mark's height)...
 # Two strokes close together that make one digit-shaped mark are one digit unless the model reads them
 # apart much better (a 4 in two strokes reads as a 1 and a 6 quite confidently too).
@@ -62,6 +68,9 @@ MERGE_PRIOR = 2.0
 WIDE_DIGIT, WIDTH_SPREAD = 1.0, 0.3
 # A piece much lower than the drawing's digits is a stroke of one, rarely a digit (by the same form).
 LOW_DIGIT, HEIGHT_SPREAD = 0.65, 0.15
+
+
+BUSY = ["the ink is too busy to take apart"]  # parts_of's answer for noise and textures
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,10 @@ def parts_of(mask):
     if rows.size == 0:
         return [], None
     top, left = int(rows[0]), int(columns[0])
-    parts, runs = label_parts(mask[top : rows[-1] + 1, left : columns[-1] + 1])
+    inked = mask[top : rows[-1] + 1, left : columns[-1] + 1]
+    if np.count_nonzero(inked[:, 1:] != inked[:, :-1]) > 2 * MAX_RUNS:
+        return BUSY, None
+    parts, runs = label_parts(inked)
     for part in parts:
         part.left, part.right = part.left + left, part.right + left
         part.top, part.bottom = part.top + top, part.bottom + top
@@ -377,7 +389,8 @@ def candidate_cuts(ink, height, pen):
     values = smooth[inner]
     left = smooth[inner - 1]
     right = smooth[inner + 1]
-    minima = inner[(values <= left) & (values <= right) & (values <= MAX_CUT_INK * pen)]
+    thin = (values <= MAX_CUT_INK * pen) & (values <= MAX_CUT_SHARE * ink.shape[0])
+    minima = inner[(values <= left) & (values <= right) & thin]
     order = minima[np.argsort(smooth[minima], kind="stable")]
     limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (TYPICAL_DIGIT * height))))
     chosen = []
@@ -502,14 +515,18 @@ def find_marks(ink, *, predict, scale=1.0):
     parts, runs = parts_of(ink > INK_THRESHOLD)
     if not parts:
         raise EmptyDrawing()
-    if len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height:
-        # One part no wider than a digit: read whole, as a single digit always was.
+    if parts is BUSY or (len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height):
+        # One part no wider than a digit (or ink too busy to take apart): read whole, as a single
+        # digit always was.
         model_input = normalise_ink(ink)
         outputs = predict(scaled(model_input[None]))[0]
         return [Mark(sent_box(ink_box(ink, (0, 0)), scale), model_input, outputs)]
 
     runs = (*runs, parts) if len(parts) > 1 else None
-    marks = grouped(without_specks(parts))
+    parts = without_specks(parts)
+    if len(parts) > MAX_PARTS:  # dust, noise, a texture: no number, and not worth grouping
+        raise TooManyMarks(len(parts))
+    marks = grouped(parts)
     height = digit_height(marks)
     marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
     height = digit_height(marks)  # staggered strokes joined may stand taller than any part

@@ -284,3 +284,28 @@ def test_more_digits_than_a_reading_takes_are_refused(mnist_test_set, model):
 def test_no_ink_is_an_empty_drawing(model):
     with pytest.raises(EmptyDrawing):
         find_marks(np.zeros((280, 840), np.float32), predict=model.predict)
+
+
+def test_dust_all_over_is_too_many_marks(model):
+    """Hundreds of equal dots (sand on a scanner, noise): no speck is smaller than the others, and no
+    number is that long."""
+    rng = np.random.default_rng(44)
+    ink = (rng.random((600, 900)) > 0.995).astype(np.float32)
+    ink = np.maximum(ink, np.roll(ink, 1, axis=0))  # dots of two pixels
+    with pytest.raises(TooManyMarks):
+        find_marks(ink, predict=model.predict)
+
+
+@pytest.mark.parametrize(
+    "texture",
+    [
+        np.indices((1024, 1024)).sum(axis=0) % 2,  # a checkerboard: one part, half a million runs
+        np.indices((1024, 1024))[1] % 4 < 2,  # stripes: 256 tall parts side by side
+    ],
+)
+def test_ink_too_busy_to_take_apart_is_read_whole_in_one_call(model, texture):
+    counting = CountingModel(model)
+    marks = find_marks(texture.astype(np.float32), predict=counting.predict)
+    assert len(marks) == 1 and counting.calls == [1]
+    inked = np.flatnonzero(texture.any(axis=0))
+    assert marks[0].box == (0, 0, inked[-1] + 1, 1024)
