@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 
 from recognizer.contract import DIGITS, IMAGE_SIZE
 from recognizer.errors import ModelNotRegistered
-from recognizer.models import Feedback, ModelVersion, Prediction
+from recognizer.models import Feedback, ModelVersion, Prediction, Verdict
 
 
 def list_predictions(*, digit=None):
@@ -118,11 +118,12 @@ def feedback_accuracy(*, model_version=None):
 
 
 def confusion_matrix(*, model_version=None):
-    """10×10 counts of the drawings with feedback: rows the true digit, columns the predicted one."""
+    """10×10 counts of the one-digit drawings with feedback of one digit: rows the true digit, columns
+    the one read."""
     matrix = [[0] * len(DIGITS) for _ in DIGITS]
     rows = (
         Prediction.objects.of_version(model_version)
-        .with_feedback()
+        .filter(verdict=Verdict.DIGIT, true_label__isnull=False)
         .values("true_label", "predicted_digit")
         .annotate(count=Count("id"))
         .order_by()

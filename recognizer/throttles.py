@@ -49,3 +49,8 @@ class FeedbackRateThrottle(PredictRateThrottle):
     def get_rate(self):
         rates = api_settings.DEFAULT_THROTTLE_RATES
         return rates[self.scope] if self.scope in rates else rates["predict"]
+
+
+class ReadRateThrottle(PredictRateThrottle):
+    """Live readings (POST /api/read) per client address, counted apart from drawings stored and at their
+    own, higher rate (DJANGO_READ_THROTTLE_RATE): the page reads the drawing after each stroke."""
