@@ -114,8 +114,8 @@ class PredictionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected as an MNIST dataset (zip of IDX files)", permissions=["view"])
     def export_mnist_dataset(self, request, queryset):
-        drawings = selectors.labelled_drawings(predictions=queryset)
-        skipped = queryset.count() - len(drawings)
+        drawings = selectors.labelled_digits(predictions=queryset)
+        skipped = queryset.count() - len(set(drawings.ids.tolist()))
         if not len(drawings):
             self.message_user(
                 request,
