@@ -25,9 +25,11 @@ def get_prediction(*, prediction_id):
     return Prediction.objects.prefetch_related("marks").get(pk=prediction_id)
 
 
-def list_prediction_summaries():
-    """All predictions, newest first, with only what a gallery shows (the drawing is fetched by URL)."""
-    return Prediction.objects.only(
+def list_prediction_summaries(*, verdict=None):
+    """All predictions, newest first (with `verdict`, those read so), with only what a gallery shows
+    (the drawing is fetched by URL)."""
+    predictions = Prediction.objects.all() if verdict is None else Prediction.objects.filter(verdict=verdict)
+    return predictions.only(
         "id",
         "created_at",
         "source",
@@ -281,6 +283,7 @@ def labelled_drawings(*, predictions=None):
         predictions.with_feedback()
         .order_by("id")
         .only("id", "true_number", "true_not_a_digit")
+        .prefetch_related(None)  # whatever the queryset prefetched (the admin's list), this instead
         .prefetch_related(Prefetch("marks", queryset=MarkReading.objects.order_by("position")))
     )
     ids, inputs, labels, predicted = [], [], [], []
