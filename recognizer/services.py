@@ -38,7 +38,11 @@ def record_prediction(*, image, source=Prediction.Source.API):
     OperationalError) when the database cannot store it; nothing is stored then.
     """
     decoded = decoding.decode(image)
-    read = reading.read_image(decoded.image)
+    return store_reading(decoded=decoded, read=reading.read_image(decoded.image), source=source)
+
+
+def store_reading(*, decoded, read, source=Prediction.Source.API):
+    """Store a drawing (recognizer.decoding.DecodedImage) and its Reading, as record_prediction does."""
     representative = read.representative
     feedback_token = secrets.token_urlsafe(32)
     drawing, thumbnail = stored_png(decoded), thumbnail_png(decoded.image)  # before the write lock
