@@ -37,4 +37,10 @@ def stats_context(stats, *, days_shown=limits.STATS_DAYS):
         "heatmap": charts.confusion_heatmap(stats.confusion_matrix),
         "confusion_rows": confusion_rows(stats.confusion_matrix),
         "column_totals": [sum(column) for column in zip(*stats.confusion_matrix)],
+        "verdict_rows": [
+            {"verdict": verdict, "count": count, "percent": percent(count, stats.total)}
+            for verdict, count in stats.per_verdict
+        ],
+        "number_accuracy_percent": percent(stats.numbers.numbers_right, stats.numbers.numbers),
+        "digit_accuracy_percent": percent(stats.numbers.digits_right, stats.numbers.digits),
     }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("stats/", views.stats, name="stats"),
     path("api/predict", api.PredictView.as_view(), name="api-predict"),
+    path("api/read", api.ReadView.as_view(), name="api-read"),
     path("api/predictions", api.PredictionListView.as_view(), name="api-predictions"),
     path("api/predictions/<int:prediction_id>", api.PredictionDetailView.as_view(), name="api-prediction"),
     path("api/predictions/<int:prediction_id>/feedback", api.FeedbackView.as_view(), name="api-feedback"),

@@ -13,7 +13,7 @@ from recognizer import limits, metrics, presentation, selectors
 from recognizer.clients import address_in
 from recognizer.contract import DIGITS
 from recognizer.images import model_input_png
-from recognizer.models import Feedback, Prediction
+from recognizer.models import Feedback, Prediction, Verdict
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # a stored drawing never changes
 ALL_VERSIONS = "all"
@@ -34,12 +34,21 @@ def favicon(request):
 
 @require_safe
 def history(request):
-    """Recent drawings with what the model read, newest first."""
-    paginator = Paginator(selectors.list_prediction_summaries(), limits.HISTORY_PAGE_SIZE)
+    """Recent drawings with what the model read, newest first; `?verdict=` keeps one kind of answer."""
+    verdict = request.GET.get("verdict")
+    verdict = verdict if verdict in Verdict.values else None
+    paginator = Paginator(selectors.list_prediction_summaries(verdict=verdict), limits.HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     for prediction in page:
         prediction.percent = prediction.probability * 100
-    return render(request, "recognizer/history.html", {"page": page, "feedback": Feedback})
+    context = {
+        "page": page,
+        "feedback": Feedback,
+        "verdicts": Verdict,
+        "verdict": verdict,
+        "page_query": f"verdict={verdict}&" if verdict else "",
+    }
+    return render(request, "recognizer/history.html", context)
 
 
 @require_safe

@@ -55,6 +55,7 @@ def train_model(
             mnist_count=len(x_train),
             seed=seed,
             served_model_path=served_model_path,
+            num_classes=recipe.build_model().output_shape[-1],  # "not a digit" only if it has that class
             write=write,
         )
         x_train, y_train = feedback_training.mix_in_feedback(
