@@ -121,7 +121,10 @@ def touch_strokes():
         session = page.context.new_cdp_session(page)
         try:
             for stroke in strokes:
-                path = [(left + x * scale, top + y * scale) for x, y in interpolate(stroke, steps=STEPS_PER_SEGMENT)]
+                path = [
+                    (left + x * scale, top + y * scale)
+                    for x, y in interpolate(stroke, steps=STEPS_PER_SEGMENT)
+                ]
                 touch(session, "touchStart", path[0])
                 for point in path[1:]:
                     touch(session, "touchMove", point)
