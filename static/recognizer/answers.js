@@ -34,6 +34,8 @@
   // only `prediction`, `probability`, `probabilities` and `input_image`: one digit, no boxes).
   function reading(body) {
     const digits = Array.isArray(body.digits) ? body.digits : [];
+    const notDigits = Array.isArray(body.not_digits) ? body.not_digits : [];
+    const marks = digits.concat(notDigits);
     const verdict = body.verdict || "digit";
     const number =
       verdict === "not_a_digit" ? null : body.number != null ? String(body.number) : String(body.prediction);
@@ -41,11 +43,12 @@
       verdict,
       number,
       digits,
-      notDigits: Array.isArray(body.not_digits) ? body.not_digits : [],
+      notDigits,
       prediction: body.prediction,
       probability: body.probability,
       probabilities: body.probabilities,
-      modelInput: body.input_image || (digits.length === 1 ? digits[0].model_input : null),
+      // /api/predict sends the input of the digit read; /api/read only each mark's.
+      modelInput: body.input_image || (marks.length === 1 ? marks[0].model_input : null),
       unsure: verdict !== "not_a_digit" && body.probability < UNSURE_BELOW,
       isNumber: verdict === "number" || (number !== null && number.length > 1),
     };
