@@ -67,8 +67,21 @@
       scale = canvas.height / PAD_HEIGHT;
       const changed = Math.abs(newWidth - width) > 0.5;
       width = newWidth;
+      shrinkToFit();
       redraw();
       if (changed && states[current].length > 0) onChange();  // the image to read has another shape
+    }
+
+    // A pad that became narrower (a phone turned upright) keeps the whole drawing: every state is
+    // shrunk alike, so undo and redo still move between the same drawings.
+    function shrinkToFit() {
+      const points = states.flat(2).concat(stroke || []);
+      const right = points.reduce((most, point) => Math.max(most, point.x), 0);
+      if (right + PEN_WIDTH / 2 <= width) return;
+      const factor = (width - PEN_WIDTH) / right;  // the pen's width clear of the edge
+      const shrink = (line) => line.map((point) => ({ x: point.x * factor, y: point.y * factor }));
+      states = states.map((state) => state.map(shrink));
+      if (stroke) stroke = shrink(stroke);
     }
 
     function pointFrom(event) {

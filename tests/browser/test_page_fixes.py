@@ -10,7 +10,14 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from recognizer.models import Prediction
-from tests.browser.drawing import PAD_HEIGHT, canvas_png, digit_strokes, first_of_each_digit, inked_pixels
+from tests.browser.drawing import (
+    PAD_HEIGHT,
+    canvas_png,
+    digit_strokes,
+    first_of_each_digit,
+    inked_pixels,
+    pad_width,
+)
 
 TOP_LINE = [(40, 60), (120, 60), (200, 60)]
 BOTTOM_LINE = [(40, 220), (120, 220), (200, 220)]
@@ -240,3 +247,35 @@ def test_no_answer_stays_beside_a_drawing_it_is_not_about(page, drawing_page, dr
     expect(page.locator("#feedback-status")).to_have_text("Thanks!")
     assert Prediction.objects.get(predicted_digit=7).true_label == 7
     assert Prediction.objects.get(predicted_digit=1).true_label is None
+
+
+INKED_COLUMNS_JS = """() => {
+    const canvas = document.getElementById("pad");
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let first = canvas.width, last = -1;
+    for (let i = 3; i < pixels.length; i += 4) {
+        if (pixels[i] === 0) continue;
+        const column = ((i - 3) / 4) % canvas.width;
+        first = Math.min(first, column);
+        last = Math.max(last, column);
+    }
+    return [first, last, canvas.width];
+}"""
+
+
+def test_turning_a_phone_upright_keeps_the_whole_drawing(new_page, drawing_page, draw_strokes):
+    page = drawing_page(new_page(viewport={"width": 740, "height": 360}, device_scale_factor=2))
+    wide = pad_width(page)
+    assert wide > 2.5 * PAD_HEIGHT  # sideways: room for a number
+    draw_strokes(page, [TOP_LINE, [(wide - 120, 140), (wide - 60, 140), (wide - 20, 140)]])
+    first, last, width = page.evaluate(INKED_COLUMNS_JS)
+    assert last > 0.9 * width
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.wait_for_function(f"() => document.getElementById('pad').width < {width}")
+    assert pad_width(page) < 1.6 * PAD_HEIGHT  # upright: a digit's shape
+    first, last, width = page.evaluate(INKED_COLUMNS_JS)
+    assert first > 0 and last < width - 1  # all of it still on the pad
+    assert last > 0.85 * width
+    page.locator("#undo").click()
+    assert page.evaluate(INKED_COLUMNS_JS)[1] < 0.5 * width  # undo still takes the last stroke
