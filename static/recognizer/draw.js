@@ -142,8 +142,8 @@
         shown = { version, kind: "stale", answer: lastLive };
         result.show(lastLive, "live", pad.size());
         result.markStale();
-        showStatus("Still reading…");
       }
+      showStatus("Still reading…");
       const seconds = Math.min(Number(response.headers.get("Retry-After")) || 2, MAX_RETRY_SECONDS);
       liveTimer = setTimeout(() => asked === version && readLive(), seconds * 1000);
       return;
