@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recognizer.contract import IMAGE_SIZE
 from training.canvas import BACKGROUNDS
 from training.pen import render_to_model_input, safe_render, varied_strokes
 
@@ -120,7 +121,7 @@ def rendered_set(digits, *, copies=1, seed, augmented, backgrounds=None, progres
     images = render_all(jobs, progress=progress)
     kept = [i for i, image in enumerate(images) if image is not None]
     return (
-        np.asarray([images[i] for i in kept], dtype=np.uint8).reshape(-1, 28, 28),
+        np.asarray([images[i] for i in kept], dtype=np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE),
         np.asarray([labels[i] for i in kept], dtype=np.int64),
     )
 
