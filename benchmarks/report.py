@@ -36,6 +36,21 @@ def targets(results):
     if "preprocessing" in results:
         p50 = results["preprocessing"]["decode_and_normalise"]["p50_ms"]
         checks.append(("preprocessing p50 (decode + normalise)", f"{ms(p50)} ms", "≤ 1 ms", p50 <= 1))
+    if "numbers" in results:
+        numbers = results["numbers"]
+        separated = numbers["eight_digits_separated"]["p50_ms"]
+        checks.append(
+            ("8-digit number p50 (find_marks + model, CPU)", f"{ms(separated)} ms", "≤ 5 ms", separated <= 5)
+        )
+        single, before = numbers["single_digit"]["p50_ms"], numbers["single_digit_whole"]["p50_ms"]
+        checks.append(
+            (
+                "one digit: find_marks vs whole drawing, p50",
+                f"{ms(single)} / {ms(before)} ms",
+                "about equal",
+                single <= 1.5 * before,
+            )
+        )
     if "http" in results:
         site = results["http"]["site"]
         p50 = level(results, "site", 1)["p50_ms"]
@@ -93,6 +108,17 @@ def render(results):
             },
         )
         parts.append(table(("Preprocessing, 280×280 canvas PNG", "p50 ms", "p99 ms", "n"), rows))
+    if "numbers" in results:
+        rows = latency_rows(
+            results["numbers"],
+            {
+                "one digit, 280 px canvas": "single_digit",
+                "one digit read whole (before numbers)": "single_digit_whole",
+                "8 digits, separated": "eight_digits_separated",
+                "8 digits, touching": "eight_digits_touching",
+            },
+        )
+        parts.append(table(("Reading marks (find_marks + model), CPU", "p50 ms", "p99 ms", "n"), rows))
     if "http" in results:
         names = {"site": "site: gunicorn digitsite.asgi", "seed": "seed-style: Flask + model.predict"}
         rows = []

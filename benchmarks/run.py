@@ -19,11 +19,12 @@ from benchmarks.canvases import canvas_pngs, mnist_test_digits, request_body
 from benchmarks.environment import ROOT, served_model_path
 from benchmarks.http_load import measure_http
 from benchmarks.model_latency import measure_model
+from benchmarks.numbers_latency import measure_numbers
 from benchmarks.preprocessing_latency import measure_preprocessing
 from benchmarks.report import render, targets
 from recognizer.litert import LiteRTModel
 
-SECTIONS = ("model", "preprocessing", "http")
+SECTIONS = ("model", "preprocessing", "numbers", "http")
 
 
 def cpu_model():
@@ -84,6 +85,10 @@ def main(argv=None):
     if "preprocessing" in sections:
         step("Preprocessing")
         results["preprocessing"] = measure_preprocessing(pngs * 3)
+    if "numbers" in sections:
+        step("Numbers: find_marks + model on one digit and on 8-digit numbers")
+        number_digits, number_labels = mnist_test_digits(2000)
+        results["numbers"] = measure_numbers(pngs, number_digits, number_labels)
     if "http" in sections:
         step(
             f"HTTP: gunicorn, {args.seconds:g} s per concurrency level"

@@ -51,6 +51,17 @@ class ImageTooSmall(EmptyDrawing):
         )
 
 
+class TooManyMarks(RecognizerError):
+    """The drawing holds more digit-sized marks than one reading takes (limits.MAX_DIGITS)."""
+
+    code = "too_many_marks"
+
+    def __init__(self, count):
+        super().__init__(
+            f"The drawing holds {count} marks; a drawing is read with at most {limits.MAX_DIGITS} digits."
+        )
+
+
 # The model -------------------------------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ DOMAIN_STATUS = {
     errors.ImageTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     errors.UnsupportedImageFormat: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     errors.InvalidImage: status.HTTP_400_BAD_REQUEST,
+    errors.TooManyMarks: status.HTTP_422_UNPROCESSABLE_ENTITY,
     errors.FeedbackNotAllowed: status.HTTP_403_FORBIDDEN,
     errors.ModelNotRegistered: status.HTTP_404_NOT_FOUND,
     errors.NoEarlierModel: status.HTTP_409_CONFLICT,

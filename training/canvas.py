@@ -62,12 +62,19 @@ BACKGROUNDS = {
 
 
 def render_strokes(
-    canvas_strokes, *, pen_width, background="white", canvas_size=280, supersample=SUPERSAMPLE
+    canvas_strokes,
+    *,
+    pen_width,
+    background="white",
+    canvas_size=280,
+    supersample=SUPERSAMPLE,
+    canvas_width=None,
 ):
-    """Draw strokes (in canvas pixels) with a round pen; returns a Pillow image of the canvas."""
+    """Draw strokes (in canvas pixels) with a round pen; returns a Pillow image of the canvas, square
+    unless `canvas_width` is given (a wide canvas for numbers, `canvas_size` high)."""
     mode, paper, ink = BACKGROUNDS[background]
-    big = canvas_size * supersample
-    image = Image.new(mode, (big, big), paper)
+    canvas_width = canvas_width or canvas_size
+    image = Image.new(mode, (canvas_width * supersample, canvas_size * supersample), paper)
     draw = ImageDraw.Draw(image)
     width = max(1, round(pen_width * supersample))
     radius = width / 2
@@ -77,4 +84,4 @@ def render_strokes(
             draw.line(points, fill=ink, width=width, joint="curve")
         for x, y in (points[0], points[-1]):  # round caps
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=ink)
-    return image.resize((canvas_size, canvas_size), Image.Resampling.BOX)
+    return image.resize((canvas_width, canvas_size), Image.Resampling.BOX)

@@ -11,6 +11,7 @@ from recognizer.litert import LiteRTModel
 from training.data import DatasetError, load_split, resolve_data_dir
 from training.evaluation import evaluate_serving_path
 from training.metrics import format_evaluation
+from training.numbers import evaluate_numbers, format_numbers
 
 
 class Command(BaseCommand):
@@ -24,6 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--data-dir", help="folder of MNIST's IDX files (default: $MNIST_DIR)")
         parser.add_argument("--limit", type=int, help="use the first N test images (default: all 10,000)")
         parser.add_argument("--seed", type=int, default=0, help="seed for the canvas drawings (default: 0)")
+        parser.add_argument(
+            "--numbers",
+            type=int,
+            default=0,
+            metavar="N",
+            help="also read N numbers of 2–8 digits per set, separated and touching (default: 0, none)",
+        )
 
     def handle(self, *args, data_dir, limit, seed, **options):
         data_dir = resolve_data_dir(data_dir or settings.MNIST_DIR)
@@ -31,6 +39,8 @@ class Command(BaseCommand):
             raise CommandError("Give MNIST's folder with --data-dir or MNIST_DIR.")
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1")
+        if options["numbers"] < 0:
+            raise CommandError("--numbers must be 0 or more")
         try:
             images, labels, _ = load_split(data_dir, "test")
             model = LiteRTModel.from_file(settings.MODEL_PATH)
@@ -54,3 +64,17 @@ class Command(BaseCommand):
         self.stdout.write(format_evaluation(report.canvas, title="Canvas drawings through the serving path"))
         for background, accuracy, count in report.canvas_by_background:
             self.stdout.write(f"  on {background}: {accuracy:.2%} of {count:,}")
+
+        # Numbers (issue 15): training.numbers composes and reads them.
+        if options["numbers"]:
+            self.write_numbers(model, images, labels, count=options["numbers"], seed=seed)
+
+    def write_numbers(self, model, images, labels, *, count, seed):
+        self.stdout.write(f"Numbers: {count:,} per set, drawn from {len(images):,} MNIST test digits.")
+        started = time.perf_counter()
+
+        def progress(name, done):
+            self.stdout.write(f"  {name}: {done:,}/{count:,} read ({time.perf_counter() - started:.0f} s)")
+
+        reports = evaluate_numbers(model.predict, images, labels, count=count, seed=seed, progress=progress)
+        self.stdout.write(format_numbers(reports))

@@ -1,0 +1,572 @@
+"""The marks of a drawing: each digit of a number found, cut out and normalised on its own.
+
+`find_marks(ink, predict=..., scale=...)` answers the marks left to right, each with its box in the sent
+image's pixels, its 28×28 model input and the model's raw outputs for it:
+
+1. the ink's connected parts (8-connected, at preprocessing.INK_THRESHOLD), found row run by row run;
+2. specks, tiny beside the largest part, are dropped;
+3. parts that overlap horizontally are one mark (a 5 with its top bar detached, a 7 with a separate
+   crossbar, a 4 in two strokes, a 1 with its base): people write numbers left to right, so two digits
+   never share much of a column;
+4. a mark much wider than a digit is tall may be touching digits: cuts are tried at the columns where
+   the ink is thinnest, and the split the model reads with the highest joint probability wins against
+   reading the mark whole (all candidates of a drawing in one batched call);
+5. every mark normalised MNIST-style on its own (preprocessing.normalise_ink) and read in one batched
+   call.
+
+A drawing of one part (most single digits) costs what it always did: one normalisation, one reading.
+Django-free.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer import limits
+from recognizer.contract import NUM_DIGITS, scaled
+from recognizer.errors import EmptyDrawing, TooManyMarks
+from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
+
+# Sizes relative to the drawing's digit height (the tallest mark's).
+SPECK_AREA = 0.02  # a part with less ink than this share of the largest part's...
+SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height is a speck
+SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark
+SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose columns it shares
+MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
+WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
+MERGE_HEIGHT = 0.8  # ...or both are at least this high
+STAGGER = 0.2  # close parts whose tops and bottoms both differ by this share of their height are one mark
+SPLIT_FROM_WIDTH = 1.0  # a mark at least this wide may be touching digits: cuts are tried
+NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
+WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
+CUTS_PER_DIGIT = 4  # at most this many candidate cuts per digit the mark could hold...
+TYPICAL_DIGIT = 0.6  # ...digits being about this wide
+MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the drawing
+
+# The scores weighed are log probabilities: the model's for the piece's best digit, plus how likely a
+# piece of that shape is one digit.
+# A split must beat reading the mark whole by this factor per cut: a model reads half a 0 as a 1 just
+# as confidently as the whole 0, so a single digit is never worth cutting for a little more confidence.
+SPLIT_PRIOR = 0.05
+# Two strokes close together that make one digit-shaped mark are one digit unless the model reads them
+# apart much better (a 4 in two strokes reads as a 1 and a 6 quite confidently too).
+MERGE_PRIOR = 2.0
+# A digit is seldom wider than it is tall (99% of single digits are under 1.3 × their height): wider
+# pieces are less and less likely one digit, by exp(-(excess / spread)²).
+WIDE_DIGIT, WIDTH_SPREAD = 1.0, 0.3
+# A piece much lower than the drawing's digits is a stroke of one, rarely a digit (by the same form).
+LOW_DIGIT, HEIGHT_SPREAD = 0.65, 0.15
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One mark of a drawing as the model read it."""
+
+    box: tuple  # (x, y, width, height) in the sent image's pixels
+    model_input: np.ndarray  # (28, 28) uint8, white on black
+    outputs: np.ndarray  # (C,) float32, the model's raw outputs (C = 10 or 11)
+
+
+@dataclass
+class Part:
+    """A connected part of the ink: its runs' component id(s) and bounding box (ink pixels)."""
+
+    ids: list
+    left: int
+    top: int
+    right: int  # exclusive
+    bottom: int  # exclusive
+    area: int
+
+    @property
+    def width(self):
+        return self.right - self.left
+
+    @property
+    def height(self):
+        return self.bottom - self.top
+
+    def absorb(self, other):
+        self.ids += other.ids
+        self.left, self.top = min(self.left, other.left), min(self.top, other.top)
+        self.right, self.bottom = max(self.right, other.right), max(self.bottom, other.bottom)
+        self.area += other.area
+
+
+# Connected parts ---------------------------------------------------------------------------------------
+
+
+def row_runs(mask):
+    """The mask's runs of ink along each row: (row, start, end) arrays, end exclusive, row-major order."""
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), dtype=bool)
+    padded[:, 1:-1] = mask
+    # With a blank column either side, each row's changes alternate: a run's start, then its end.
+    rows, columns = np.nonzero(padded[:, 1:] != padded[:, :-1])
+    return rows[0::2], columns[0::2], columns[1::2]
+
+
+def touching_runs(rows, starts, ends, width):
+    """Pairs (a, b) of runs on consecutive rows that touch, diagonals included."""
+    stride = width + 2
+    start_keys = rows * stride + starts
+    end_keys = rows * stride + ends
+    above = (rows - 1) * stride
+    # The runs of the row above touching run b are contiguous: from the first ending at or after b's
+    # start to the last starting at or before b's end.
+    first = np.searchsorted(end_keys, above + starts, side="left")
+    last = np.searchsorted(start_keys, above + ends, side="right")
+    counts = np.maximum(last - first, 0)
+    total = int(counts.sum())
+    b = np.repeat(np.arange(len(rows)), counts)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    a = np.repeat(first, counts) + offsets
+    return a, b
+
+
+def connected(count, a, b):
+    """Component ids 0..k-1 of `count` nodes joined by edges (a, b): hooking roots, jumping pointers."""
+    parent = np.arange(count)
+    while True:
+        roots_a, roots_b = parent[a], parent[b]
+        differ = roots_a != roots_b
+        if not differ.any():
+            break
+        low = np.minimum(roots_a[differ], roots_b[differ])
+        high = np.maximum(roots_a[differ], roots_b[differ])
+        np.minimum.at(parent, high, low)
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    if (parent == 0).all():  # one part (most drawings of a digit): no renumbering needed
+        return parent
+    _, ids = np.unique(parent, return_inverse=True)
+    return ids
+
+
+def label_parts(mask):
+    """The mask's 8-connected parts: (list of Part, runs (rows, starts, ends, ids))."""
+    rows, starts, ends = row_runs(mask)
+    if rows.size == 0:
+        return [], None
+    a, b = touching_runs(rows, starts, ends, mask.shape[1])
+    ids = connected(len(rows), a, b)
+    count = int(ids.max()) + 1
+    lengths = ends - starts
+    if count == 1:
+        part = Part(
+            [0], int(starts.min()), int(rows[0]), int(ends.max()), int(rows[-1]) + 1, int(lengths.sum())
+        )
+        return [part], (rows, starts, ends, ids)
+    area = np.bincount(ids, weights=lengths, minlength=count)
+    left = np.full(count, mask.shape[1])
+    np.minimum.at(left, ids, starts)
+    right = np.zeros(count, dtype=np.int64)
+    np.maximum.at(right, ids, ends)
+    top = np.full(count, mask.shape[0])
+    np.minimum.at(top, ids, rows)
+    bottom = np.zeros(count, dtype=np.int64)
+    np.maximum.at(bottom, ids, rows + 1)
+    parts = [
+        Part([i], int(left[i]), int(top[i]), int(right[i]), int(bottom[i]), int(area[i]))
+        for i in range(count)
+    ]
+    return parts, (rows, starts, ends, ids)
+
+
+def label_image(shape, runs):
+    """An int32 image of each ink pixel's part id + 1 (0 where there is no ink)."""
+    rows, starts, ends, ids = runs
+    marks = np.zeros((shape[0], shape[1] + 1), dtype=np.int32)
+    marks[rows, starts] = ids + 1
+    marks[rows, ends] -= ids + 1
+    return np.cumsum(marks, axis=1, dtype=np.int32)[:, : shape[1]]
+
+
+def parts_of(mask):
+    """The mask's parts (in the mask's pixels) and a function giving its label image, labelled within
+    the ink's bounding box only (the blank margins of a canvas cost nothing)."""
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return [], None
+    top, left = int(rows[0]), int(columns[0])
+    inked = mask[top : rows[-1] + 1, left : columns[-1] + 1]
+    parts, runs = label_parts(inked)
+    for part in parts:
+        part.left, part.right = part.left + left, part.right + left
+        part.top, part.bottom = part.top + top, part.bottom + top
+
+    def labels():
+        full = np.zeros(mask.shape, dtype=np.int32)
+        full[top : top + inked.shape[0], left : left + inked.shape[1]] = label_image(inked.shape, runs)
+        return full
+
+    return parts, labels
+
+
+# Parts into marks ------------------------------------------------------------------------------------
+
+
+def without_specks(parts):
+    """The parts that are not specks: tiny beside the largest part, both in ink and in size."""
+    largest = max(part.area for part in parts)
+    tallest = max(part.height for part in parts)
+    return [
+        part
+        for part in parts
+        if part.area >= SPECK_AREA * largest or max(part.width, part.height) >= SPECK_SIDE * tallest
+    ]
+
+
+def copy(part):
+    return Part(list(part.ids), part.left, part.top, part.right, part.bottom, part.area)
+
+
+def overlap(one, other):
+    """How many columns two parts share (negative: the gap between them)."""
+    return min(one.right, other.right) - max(one.left, other.left)
+
+
+def grouped(parts):
+    """Parts sharing much of their columns merged into one (transitively), left to right."""
+    marks = []
+    for part in sorted(parts, key=lambda part: part.left):
+        part = copy(part)
+        merged = True
+        while merged:
+            merged = False
+            for other in marks:
+                if overlap(part, other) >= SAME_MARK_OVERLAP * min(part.width, other.width):
+                    marks.remove(other)
+                    part.absorb(other)
+                    merged = True
+                    break
+        marks.append(part)
+    return sorted(marks, key=lambda part: part.left)
+
+
+def with_small_parts_joined(marks, height):
+    """Each low part (a detached bar, a dot) that shares columns with a digit-high mark joined to the
+    one it shares most with."""
+    tall = [mark for mark in marks if mark.height >= SMALL_PART * height]
+    joined = []
+    for mark in marks:
+        if mark.height >= SMALL_PART * height or not tall:
+            joined.append(mark)
+            continue
+        best = max(tall, key=lambda other: overlap(mark, other))
+        if overlap(mark, best) > 0:
+            best.absorb(mark)
+        else:
+            joined.append(mark)
+    return sorted(joined, key=lambda part: part.left)
+
+
+def staggered(one, other):
+    """Whether two parts sit at clearly different heights (top and bottom both offset): strokes of one
+    digit, not neighbours on a line of writing."""
+    offset = STAGGER * max(one.height, other.height)
+    return abs(one.top - other.top) > offset and abs(one.bottom - other.bottom) > offset
+
+
+def off_line(one, other):
+    """Whether two parts' tops or bottoms differ by more than STAGGER of their height: not two digits
+    written on one line, or one of them much smaller."""
+    offset = STAGGER * max(one.height, other.height)
+    return abs(one.top - other.top) > offset or abs(one.bottom - other.bottom) > offset
+
+
+def with_staggered_neighbours_joined(marks, height):
+    """Close neighbours at clearly different heights joined: a 4 written as an L and a lower stroke."""
+    joined = []
+    for mark in marks:
+        last = joined[-1] if joined else None
+        if last is not None and -overlap(last, mark) < MERGE_GAP * height and staggered(last, mark):
+            last.absorb(mark)
+        else:
+            joined.append(mark)
+    return joined
+
+
+def digit_height(marks):
+    """The drawing's digit height: the tallest mark's (bars and dots are lower, digits about equal)."""
+    return max(mark.height for mark in marks)
+
+
+# Ink of one mark ---------------------------------------------------------------------------------------
+
+
+def mark_ink(ink, labels, mark):
+    """The ink of `mark` alone, cropped to its box plus a pixel for the anti-aliased edge; other marks'
+    ink in that box is left out."""
+    top, left = max(mark.top - 1, 0), max(mark.left - 1, 0)
+    bottom, right = min(mark.bottom + 1, ink.shape[0]), min(mark.right + 1, ink.shape[1])
+    crop = ink[top:bottom, left:right]
+    if labels is None:
+        return crop, (left, top)
+    own_labels = labels[top:bottom, left:right]
+    own = np.isin(own_labels, np.asarray(mark.ids) + 1)
+    near = own.copy()  # the faint edge around its own ink (no part's ink, below the threshold)
+    near[1:] |= own[:-1]
+    near[:-1] |= own[1:]
+    near[:, 1:] |= own[:, :-1]
+    near[:, :-1] |= own[:, 1:]
+    keep = own | (near & (own_labels == 0))
+    return np.where(keep, crop, np.float32(0)), (left, top)
+
+
+def ink_box(ink, origin):
+    """The box (x, y, width, height) of the ink above the threshold, `origin` added."""
+    inked = ink > INK_THRESHOLD
+    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    return (
+        origin[0] + int(columns[0]),
+        origin[1] + int(rows[0]),
+        int(columns[-1] + 1 - columns[0]),
+        int(rows[-1] + 1 - rows[0]),
+    )
+
+
+def sent_box(box, scale):
+    x, y, width, height = box
+    return tuple(round(value * scale) for value in (x, y, width, height))
+
+
+# Splitting touching digits -----------------------------------------------------------------------------
+
+
+def candidate_cuts(ink, height):
+    """Columns where a cut may part touching digits: minima of the column ink profile, thinnest first,
+    at least a narrow digit away from either end and from each other."""
+    profile = (ink > INK_THRESHOLD).sum(axis=0).astype(np.float32)
+    width = profile.size
+    margin = max(1, round(NARROWEST_DIGIT * height))
+    if width <= 2 * margin:
+        return []
+    window = max(1, round(0.04 * height)) | 1
+    smooth = np.convolve(profile, np.ones(window, np.float32) / window, mode="same")
+    inner = np.arange(margin, width - margin)
+    values = smooth[inner]
+    left = smooth[inner - 1]
+    right = smooth[inner + 1]
+    minima = inner[(values <= left) & (values <= right)]
+    order = minima[np.argsort(smooth[minima], kind="stable")]
+    limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (TYPICAL_DIGIT * height))))
+    chosen = []
+    for column in order:
+        if all(abs(int(column) - other) >= margin for other in chosen):
+            chosen.append(int(column))
+            if len(chosen) >= limit:
+                break
+    return sorted(chosen)
+
+
+def segments_of(width, cuts, height):
+    """Pieces (start, end) between candidate cut positions, no wider than a digit; the whole always."""
+    positions = [0, *cuts, width]
+    widest = WIDEST_DIGIT * height
+    pieces = [(0, width)]
+    for i, start in enumerate(positions):
+        for end in positions[i + 1 :]:
+            if end - start > widest:
+                break
+            if (start, end) != (0, width):
+                pieces.append((start, end))
+    return positions, pieces
+
+
+def width_score(width, height):
+    """log of how likely a piece this wide is one digit (see WIDE_DIGIT)."""
+    excess = max(0.0, width / height - WIDE_DIGIT)
+    return -((excess / WIDTH_SPREAD) ** 2)
+
+
+def shape_score(width, height, digit_height):
+    """log of how likely a piece of this size is one digit (see WIDE_DIGIT and LOW_DIGIT)."""
+    wide = max(0.0, width / digit_height - WIDE_DIGIT) / WIDTH_SPREAD
+    low = max(0.0, LOW_DIGIT - height / digit_height) / HEIGHT_SPREAD
+    return -(wide**2) - low**2
+
+
+def merged_shape_score(together, digit_height):
+    """log of how likely two neighbouring parts are one digit by their shape together (MERGE_PRIOR
+    included). Staggered parts may together stand taller than the drawing's digit height."""
+    return shape_score(together.width, together.height, max(digit_height, together.height)) + float(
+        np.log(MERGE_PRIOR)
+    )
+
+
+def best_split(positions, scores):
+    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores,
+    SPLIT_PRIOR paid per cut)."""
+    penalty = float(np.log(SPLIT_PRIOR))
+    best = {0: (0.0, [])}
+    for end in positions[1:]:
+        options = [
+            (best[start][0] + score + (penalty if start else 0.0), best[start][1] + [(start, end)])
+            for (start, piece_end), score in scores.items()
+            if piece_end == end and start in best
+        ]
+        if options:
+            best[end] = max(options, key=lambda option: option[0])
+    return best[positions[-1]][1]
+
+
+# The marks ---------------------------------------------------------------------------------------------
+
+
+def digit_score(outputs):
+    """log P(the best digit) from raw outputs, whether the model has ten outputs or eleven."""
+    return float(np.log(max(float(np.max(outputs[:NUM_DIGITS])), 1e-12)))
+
+
+def ink_extent(ink):
+    """(width, height) of the ink above the threshold in `ink` ((0, 0) when there is none)."""
+    inked = ink > INK_THRESHOLD
+    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if rows.size == 0:
+        return 0, 0
+    return int(columns[-1] + 1 - columns[0]), int(rows[-1] + 1 - rows[0])
+
+
+class Candidates:
+    """Pieces of ink to be read together in one batched call, each under a key."""
+
+    def __init__(self):
+        self.inputs, self.keys = [], []
+
+    def add(self, key, piece_ink):
+        if len(self.keys) < MAX_CANDIDATES and (piece_ink > INK_THRESHOLD).any():
+            self.inputs.append(normalise_ink(piece_ink))
+            self.keys.append(key)
+
+    def scores(self, predict):
+        """{key: log P(the piece's best digit)}, all read in one call."""
+        if not self.keys:
+            return {}
+        outputs = predict(scaled(np.stack(self.inputs)))
+        return {key: digit_score(output) for key, output in zip(self.keys, outputs, strict=True)}
+
+
+def find_marks(ink, *, predict, scale=1.0):
+    """The drawing's marks, left to right (see the module's doc).
+
+    `ink`: float32 (H, W) in [0, 1] (preprocessing.ink_of); `predict`: (n, 28, 28) float32 in [0, 1] →
+    (n, C) raw outputs; `scale`: the sent image's pixels per ink pixel. Raises EmptyDrawing when there is
+    no ink, TooManyMarks when more than limits.MAX_DIGITS digit-high marks are found."""
+    parts, labels_of = parts_of(ink > INK_THRESHOLD)
+    if not parts:
+        raise EmptyDrawing()
+    if len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height:
+        # One part no wider than a digit: read whole, as a single digit always was.
+        model_input = normalise_ink(ink)
+        outputs = predict(scaled(model_input[None]))[0]
+        return [Mark(sent_box(ink_box(ink, (0, 0)), scale), model_input, outputs)]
+
+    labels = labels_of() if len(parts) > 1 else None
+    marks = grouped(without_specks(parts))
+    height = digit_height(marks)
+    marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
+    check_count(marks, height)
+    marks = decided(ink, labels, marks, height, predict)
+    pieces = [piece for mark in marks for piece in mark]
+    check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _ in pieces], height)
+    model_inputs = np.stack([normalise_ink(piece_ink) for piece_ink, _ in pieces])
+    outputs = predict(scaled(model_inputs))
+    return [
+        Mark(sent_box(ink_box(piece_ink, origin), scale), model_input, output)
+        for (piece_ink, origin), model_input, output in zip(pieces, model_inputs, outputs, strict=True)
+    ]
+
+
+@dataclass
+class _Box:
+    width: int
+    height: int
+
+
+def check_count(marks, height):
+    digit_high = sum(mark.height >= SMALL_PART * height for mark in marks)
+    if digit_high > limits.MAX_DIGITS:
+        raise TooManyMarks(digit_high)
+
+
+def decided(ink, labels, marks, height, predict):
+    """Neighbours merged where the model reads them better as one digit, wide marks cut where it reads
+    them better as several: each mark as a list of pieces (ink, origin), left to right. Every candidate
+    is read in one batched call."""
+    candidates = Candidates()
+    own = [mark_ink(ink, labels, mark) for mark in marks]
+    pairs = []
+    for index in range(len(marks) - 1):
+        left, right = marks[index], marks[index + 1]
+        together = copy(left)
+        together.absorb(right)
+        widest = WIDEST_DIGIT if min(left.height, right.height) < SMALL_PART * height else WIDEST_MERGE
+        close = -overlap(left, right) < MERGE_GAP * height
+        # Two digit-high neighbours on one line are two digits: only a lower part, or one standing
+        # clearly higher or lower than its neighbour, may be a stroke of it.
+        lower = min(left.height, right.height) < MERGE_HEIGHT * height
+        if close and (lower or off_line(left, right)) and together.width <= widest * height:
+            pairs.append((index, together))
+            candidates.add(("pair", index), mark_ink(ink, labels, together)[0])
+    splits = {}
+    for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
+        if SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
+            cuts = candidate_cuts(mark_ink_, height)
+            if cuts:
+                positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
+                splits[index] = positions
+                for start, end in pieces:
+                    candidates.add(("piece", index, start, end), mark_ink_[:, start:end])
+    if pairs:
+        for index in {i for i, _ in pairs} | {i + 1 for i, _ in pairs}:
+            if ("piece", index, 0, own[index][0].shape[1]) not in candidates.keys:
+                candidates.add(("piece", index, 0, own[index][0].shape[1]), own[index][0])
+    scores = candidates.scores(predict)
+
+    def piece_score(index, start, end):
+        key = ("piece", index, start, end)
+        if key not in scores:
+            return None
+        width, piece_height = ink_extent(own[index][0][:, start:end])
+        return scores[key] + shape_score(width, piece_height, height)
+
+    # Merges first, the most convincing first; a mark joins one neighbour at most.
+    gains = []
+    for index, together in pairs:
+        merged = scores.get(("pair", index))
+        apart = [piece_score(i, 0, own[i][0].shape[1]) for i in (index, index + 1)]
+        if merged is None or None in apart:
+            continue
+        gain = merged + merged_shape_score(together, height) - sum(apart)
+        if gain > 0:
+            gains.append((gain, index, together))
+    merged_into = {}
+    for _, index, together in sorted(gains, key=lambda item: -item[0]):
+        if index not in merged_into and index + 1 not in merged_into:
+            merged_into[index] = merged_into[index + 1] = together
+    result = []
+    for index, (mark_ink_, origin) in enumerate(own):
+        if index in merged_into:
+            if merged_into[index] is not (merged_into.get(index - 1)):
+                result.append([mark_ink(ink, labels, merged_into[index])])
+            continue
+        if index in splits:
+            piece_scores = {
+                (start, end): score
+                for (kind, *key) in scores
+                if kind == "piece" and key[0] == index
+                for start, end in [key[1:]]
+                if (score := piece_score(index, start, end)) is not None
+            }
+            split = best_split(splits[index], piece_scores)
+            if len(split) > 1:
+                result.append(
+                    [(mark_ink_[:, start:end], (origin[0] + start, origin[1])) for start, end in split]
+                )
+                continue
+        result.append([(mark_ink_, origin)])
+    return result
