@@ -135,7 +135,36 @@ def test_history_shows_the_number_and_filters_by_verdict(client, stored_number, 
     assert "read as 5" in tiles[0]
     numbers_only = client.get("/history/", {"verdict": "number"}).content.decode()
     assert numbers_only.count('<li class="tile">') == 1 and "read as 2026" in numbers_only
-    assert 'href="?verdict=number" aria-current="page"' in numbers_only
+    assert 'href="?verdict=number" aria-current="true">A number</a>' in numbers_only
+    assert 'href="?verdict=number&amp;digit=6"' in numbers_only  # the other filters keep this one
+    with_six = client.get("/history/", {"digit": "6"}).content.decode()
+    assert with_six.count('<li class="tile">') == 1 and "read as 2026" in with_six
+    assert (
+        client.get("/history/", {"digit": "5", "verdict": "number"}).content.decode().count("tile__link") == 0
+    )
+    assert client.get("/history/", {"feedback": "confirmed"}).content.decode().count("tile__link") == 0
+    prediction, _ = stored_number
+    assert f'href="/history/{prediction.pk}/"' in page
+
+
+def test_each_drawing_has_a_page_with_its_boxes_inputs_probabilities_and_feedback(client, stored_number):
+    prediction, read = stored_number
+    give(client, prediction, number="2028")
+    response = client.get(f"/history/{prediction.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<p class="drawing-detail__answer" id="answer">2026</p>' in page
+    assert f'<image href="/predictions/{prediction.pk}/drawing.png"' in page
+    for mark in read.marks:
+        x, y, width, height = mark.box
+        assert (
+            f'x="{x}" y="{y}"\n            width="{width}" height="{height}"' in page
+        )  # its box on the drawing
+        assert png_data_url(model_input_png(mark.model_input)) in page  # its 28×28
+    assert page.count('class="mark-bars__row') == 4 * 10 and page.count("mark-bars__row--top") == 4
+    assert "✗ corrected to 2028" in page and "Probability of the whole number" in page
+    assert "style=" not in page.split("<main")[1] and "<script" not in page.split("<main")[1]
+    assert client.get(f"/history/{prediction.pk + 1}/").status_code == 404
 
 
 @pytest.fixture
