@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from PIL import Image
 
-from recognizer import selectors, services
+from recognizer import limits, selectors, services
 from recognizer.contract import NOT_A_DIGIT
 from recognizer.images import model_input_png, png_data_url
 from recognizer.inference import get_classifier
@@ -122,6 +122,24 @@ def test_a_number_is_stored_with_each_digit(client, stored_number):
     assert body["digits"][3]["box"] == list(read.marks[3].box)
     listed = client.get("/api/predictions").json()["results"][0]
     assert listed["number"] == "2026" and len(listed["digits"]) == 4
+
+
+def test_a_number_of_the_most_digits_is_stored_within_the_limits(mnist_test_set):
+    images, labels = mnist_test_set
+    digits = images[200 : 200 + limits.MAX_DIGITS]
+    decoded, read = number_reading(digits, get_classifier(), supersample=1)
+    assert len(read.marks) == limits.MAX_DIGITS
+    prediction = services.store_reading(decoded=decoded, read=read)
+
+    row = Prediction.objects.get(pk=prediction.pk)
+    assert row.number == read.number and len(row.number) == limits.MAX_DIGITS == row.digit_count
+    for mark in row.marks.all():
+        kept = len(bytes(mark.model_input)) + len(json.dumps(mark.probabilities)) + 8 * 8  # and 8 numbers
+        assert kept <= limits.MARK_ROW_BYTES
+    drawing = len(bytes(row.drawing_png)) + len(bytes(row.thumbnail_png))
+    assert drawing + limits.ROW_BYTES_BESIDE_IMAGES + limits.MAX_STORED_MARKS * limits.MARK_ROW_BYTES <= (
+        limits.MAX_STORED_BYTES
+    )
 
 
 def test_history_shows_the_number_and_filters_by_verdict(client, stored_number, mnist_digit):
