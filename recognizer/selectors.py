@@ -25,10 +25,17 @@ def get_prediction(*, prediction_id):
     return Prediction.objects.prefetch_related("marks").get(pk=prediction_id)
 
 
-def list_prediction_summaries(*, verdict=None):
-    """All predictions, newest first (with `verdict`, those read so), with only what a gallery shows
-    (the drawing is fetched by URL)."""
-    predictions = Prediction.objects.all() if verdict is None else Prediction.objects.filter(verdict=verdict)
+def list_prediction_summaries(*, verdict=None, digit=None, feedback=None):
+    """All predictions, newest first, with only what a gallery shows (the drawing is fetched by URL);
+    with `verdict`, those read so; with `digit`, those in whose reading it appears (a number's digits,
+    or the digit read); with `feedback`, those in that Feedback state."""
+    predictions = Prediction.objects.all()
+    if verdict is not None:
+        predictions = predictions.filter(verdict=verdict)
+    if digit is not None:
+        predictions = predictions.filter(number__contains=str(digit))
+    if feedback is not None:
+        predictions = predictions.with_feedback(feedback)
     return predictions.only(
         "id",
         "created_at",

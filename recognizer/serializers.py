@@ -1,7 +1,9 @@
 """Serializers: validate what clients send, shape what the API answers."""
 
 import copy
+from functools import lru_cache
 
+import numpy as np
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from recognizer import limits
-from recognizer.contract import NUM_DIGITS
+from recognizer.contract import IMAGE_SIZE, NUM_DIGITS
 from recognizer.images import model_input_png, png_data_url
 from recognizer.models import Feedback, Prediction, Verdict
 
@@ -73,6 +75,18 @@ class FieldsFromModelOnce:
         return copy.deepcopy(serializer_class._fields_from_model)
 
 
+def input_data_url(model_input):
+    """A (28, 28) model input as a PNG data URL; a one-digit answer gives the same one twice (its digit's
+    and `input_image`), encoded once."""
+    return encoded_input(np.ascontiguousarray(model_input, dtype=np.uint8).tobytes())
+
+
+@lru_cache(maxsize=64)
+def encoded_input(pixels):
+    image = np.frombuffer(pixels, dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
+    return png_data_url(model_input_png(image))
+
+
 class MarkSerializer(serializers.Serializer):
     """A mark that is not a digit: where it is, how surely, and what the model read."""
 
@@ -91,7 +105,7 @@ class MarkSerializer(serializers.Serializer):
     )
 
     def get_model_input(self, mark) -> str:
-        return png_data_url(model_input_png(mark.model_input_array))
+        return input_data_url(mark.model_input_array)
 
 
 class DigitSerializer(MarkSerializer):
@@ -202,7 +216,7 @@ class PredictionSerializer(FieldsFromModelOnce, ReadingSerializer, serializers.M
         }
 
     def get_input_image(self, prediction) -> str:
-        return png_data_url(model_input_png(prediction.model_input_array))
+        return input_data_url(prediction.model_input_array)
 
     def get_drawing_url(self, prediction) -> str:
         return self.absolute(reverse("recognizer:drawing-png", args=[prediction.pk]))

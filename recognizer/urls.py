@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("history/", views.history, name="history"),
+    path("history/<int:prediction_id>/", views.prediction_detail, name="prediction"),
     path("stats/", views.stats, name="stats"),
     path("api/predict", api.PredictView.as_view(), name="api-predict"),
     path("api/read", api.ReadView.as_view(), name="api-read"),

@@ -1,5 +1,7 @@
 """Pages and images."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
@@ -46,12 +48,30 @@ def favicon(request):
     return redirect(static("recognizer/favicon.svg"), permanent=True)
 
 
+HISTORY_FILTERS = ("verdict", "digit", "feedback")
+
+
+def history_filters(query):
+    """The history's filters from the query string, each None unless valid: `verdict` (a Verdict),
+    `digit` (0-9: drawings in whose reading it appears), `feedback` (a Feedback state)."""
+    verdict, digit, feedback = (query.get(name) for name in HISTORY_FILTERS)
+    return {
+        "verdict": verdict if verdict in Verdict.values else None,
+        "digit": int(digit) if digit in {str(d) for d in DIGITS} else None,
+        "feedback": feedback if feedback in Feedback.values else None,
+    }
+
+
+def query_with(filters, **changes):
+    """The query string for `filters` with `changes` (None removes one)."""
+    return urlencode({name: value for name, value in {**filters, **changes}.items() if value is not None})
+
+
 @require_safe
 def history(request):
-    """Recent drawings with what the model read, newest first; `?verdict=` keeps one kind of answer."""
-    verdict = request.GET.get("verdict")
-    verdict = verdict if verdict in Verdict.values else None
-    paginator = Paginator(selectors.list_prediction_summaries(verdict=verdict), limits.HISTORY_PAGE_SIZE)
+    """Recent drawings with what the model read, newest first; filtered by verdict, digit and feedback."""
+    filters = history_filters(request.GET)
+    paginator = Paginator(selectors.list_prediction_summaries(**filters), limits.HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     for prediction in page:
         prediction.percent = prediction.probability * 100
@@ -59,10 +79,48 @@ def history(request):
         "page": page,
         "feedback": Feedback,
         "verdicts": Verdict,
-        "verdict": verdict,
-        "page_query": f"verdict={verdict}&" if verdict else "",
+        "verdict": filters["verdict"],
+        "filtered": any(value is not None for value in filters.values()),
+        "page_query": f"{query_with(filters)}&" if query_with(filters) else "",
+        "filter_groups": [
+            (
+                "Read as",
+                [("All", query_with(filters, verdict=None), filters["verdict"] is None)]
+                + [
+                    (label, query_with(filters, verdict=value), filters["verdict"] == value)
+                    for value, label in Verdict.choices
+                ],
+            ),
+            (
+                "With the digit",
+                [("Any", query_with(filters, digit=None), filters["digit"] is None)]
+                + [
+                    (str(digit), query_with(filters, digit=digit), filters["digit"] == digit)
+                    for digit in DIGITS
+                ],
+            ),
+            (
+                "Feedback",
+                [("Any", query_with(filters, feedback=None), filters["feedback"] is None)]
+                + [
+                    (label, query_with(filters, feedback=value), filters["feedback"] == value)
+                    for value, label in Feedback.choices
+                ],
+            ),
+        ],
     }
     return render(request, "recognizer/history.html", context)
+
+
+@require_safe
+def prediction_detail(request, prediction_id):
+    """One drawing: the drawing with each mark's box, each mark's 28×28 input and probabilities, what was
+    read, and the feedback."""
+    try:
+        prediction = selectors.get_prediction(prediction_id=prediction_id)
+    except Prediction.DoesNotExist:
+        raise Http404("No drawing has this id.") from None
+    return render(request, "recognizer/prediction.html", presentation.prediction_context(prediction))
 
 
 @require_safe

@@ -16,7 +16,7 @@ HEIGHT = 100  # each digit's height on the canvas, in pixels
 MARGIN = 30
 
 
-def number_canvas(digits, *, gap=0.35, pen_width=12, background="transparent"):
+def number_canvas(digits, *, gap=0.35, pen_width=12, background="transparent", supersample=3):
     """(Pillow image, [(left, right)] of each digit's strokes) for MNIST `digits` drawn left to right,
     `gap` × HEIGHT apart, on one baseline."""
     strokes = [trace_strokes(digit) for digit in digits]
@@ -35,7 +35,9 @@ def number_canvas(digits, *, gap=0.35, pen_width=12, background="transparent"):
         columns.append((x - pen_width, x + width + pen_width))
         x += width + gap * HEIGHT
     side = int(x + MARGIN + pen_width)
-    square = render_strokes(placed, pen_width=pen_width, background=background, canvas_size=side)
+    square = render_strokes(
+        placed, pen_width=pen_width, background=background, canvas_size=side, supersample=supersample
+    )
     height = int(HEIGHT + 2 * (MARGIN + pen_width))
     return square.crop((0, 0, side, height)), columns
 
