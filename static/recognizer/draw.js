@@ -149,7 +149,11 @@
       return;
     }
     if (!response.ok) {
-      if (asked === version) showStatus("Press Predict to read your drawing.");
+      // A drawing the server cannot read (too many marks, say) is told why; anything else stays quiet.
+      const refusal = response.status < 500 ? await response.json().catch(() => ({})) : {};
+      if (asked !== version) return;
+      if (refusal.detail) showStatus(refusal.detail, "hint");
+      else showStatus("Press Predict to read your drawing.");
       return;
     }
     const answer = reading(await response.json());
