@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from recognizer.models import Prediction
+from tests.browser.drawing import PAD_HEIGHT, digit_strokes, first_of_each_digit
 
 STEM = [(150, 50), (150, 130), (150, 230)]  # a 1
 TOP_BAR = [(70, 50), (110, 50), (150, 50)]  # ... with a bar at its top: a 7
@@ -146,3 +147,29 @@ def test_an_unsure_reading_shows_the_top_two(page, drawing_page, draw_strokes):
             other = {1: 7, 7: 1}[digit]
             assert re.fullmatch(rf"Or maybe a {other}: \d{{1,2}}\.\d\d%", alternative), alternative
     assert any(alternative for *_, alternative in readings), "no reading on the way from 1 to 7 was unsure"
+
+
+def test_a_resized_pad_keeps_the_answer_and_its_box_over_the_digit(
+    page, drawing_page, draw_strokes, mnist_test_set
+):
+    images, labels = mnist_test_set
+    three = first_of_each_digit(images, labels, per_digit=1)[3][0]
+    drawing_page(page)
+    reads = requests_to(page, "/api/read")
+    draw_strokes(page, digit_strokes(three))  # centred 140 units from the pad's left
+    expect(page.locator("#prediction")).to_have_text("Prediction: 3")
+    expect(page.locator("#boxes .box")).to_have_count(1)
+
+    page.set_viewport_size({"width": 700, "height": 800})  # a narrower window: a 2:1 pad
+    page.wait_for_function(
+        "() => { const pad = document.getElementById('pad'); return pad.width < 2.5 * pad.height; }"
+    )
+    expect(page.locator("#prediction")).to_have_text("Prediction: 3")
+    expect(page.locator("#answer-kind")).to_have_text("Live")
+    pad = page.locator("#pad").bounding_box()
+    box = page.locator("#boxes rect").bounding_box()
+    scale = pad["height"] / PAD_HEIGHT
+    assert abs(box["x"] + box["width"] / 2 - (pad["x"] + 140 * scale)) < 30 * scale
+    assert abs(box["y"] + box["height"] / 2 - (pad["y"] + 140 * scale)) < 30 * scale
+    page.evaluate("() => fetch('/api/health')")
+    assert len(reads) == 1  # the same drawing: not read again
