@@ -57,7 +57,7 @@ def test_feedback_on_one_digit_takes_a_number_or_not_a_digit(
     expect(page.get_by_role("button", name="No, it was 9")).to_have_attribute("aria-pressed", "false")
     assert Prediction.objects.get().true_number == "18"
 
-    not_a_digit = page.get_by_role("button", name="Not a digit")
+    not_a_digit = page.get_by_role("button", name="Not a digit", exact=True)
     not_a_digit.click()
     expect(page.locator("#feedback-status")).to_have_text("Thanks! Noted: not a digit.")
     expect(not_a_digit).to_have_attribute("aria-pressed", "true")
