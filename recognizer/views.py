@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
 from django.views import defaults
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
@@ -27,19 +26,7 @@ ALL_VERSIONS = "all"
 def index(request):
     """The drawing page: the canvas, and the answer once the page has asked the API (live from
     /api/read as strokes end, and from /api/predict, which keeps the drawing, on Predict)."""
-    return render(
-        request,
-        "recognizer/index.html",
-        {"digits": DIGITS, "read_url": live_reading_url(), "max_digits": getattr(limits, "MAX_DIGITS", 15)},
-    )
-
-
-def live_reading_url():
-    """/api/read, or "" while the site has no such endpoint (the page then reads only on Predict)."""
-    try:
-        return reverse("recognizer:api-read")
-    except NoReverseMatch:
-        return ""
+    return render(request, "recognizer/index.html", {"digits": DIGITS, "max_digits": limits.MAX_DIGITS})
 
 
 @require_safe

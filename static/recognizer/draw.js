@@ -4,7 +4,7 @@
 //
 // The result follows the drawing: every change of the drawing gets a new version and hides the
 // answer on screen; an answer is shown only if it comes back for the version still on the pad.
-// Answers are remembered by the image sent, so a drawing kept once is never sent again (Predict on an
+// Answers are remembered by drawing, so a drawing kept once is never sent again (Predict on an
 // unchanged drawing, or Undo back to it, shows the kept answer) and a drawing read once is not re-read.
 (function (app) {
   "use strict";
@@ -35,8 +35,8 @@
   let busy = false;        // a Predict request is in flight
   let liveTimer = null;
   let shown = null;        // {version, kind, answer, saved}: the answer on screen
-  const savedAnswers = new Map();  // image → {body, answer, chosen}: drawings kept by /api/predict
-  const liveAnswers = new Map();   // image → answer: drawings read by /api/read
+  const savedAnswers = new Map();  // drawing → {body, answer, chosen}: drawings kept by /api/predict
+  const liveAnswers = new Map();   // drawing → answer: drawings read by /api/read
 
   function remember(map, key, value) {
     map.delete(key);
@@ -88,11 +88,11 @@
       showStatus(IDLE_TEXT);
       return;
     }
-    const image = pad.image();
-    if (savedAnswers.has(image)) {
-      show(savedAnswers.get(image).answer, "saved", savedAnswers.get(image));
-    } else if (liveAnswers.has(image)) {
-      show(liveAnswers.get(image), "live");
+    const drawing = pad.drawing();
+    if (savedAnswers.has(drawing)) {
+      show(savedAnswers.get(drawing).answer, "saved", savedAnswers.get(drawing));
+    } else if (liveAnswers.has(drawing)) {
+      show(liveAnswers.get(drawing), "live");
     } else if (liveUrl) {
       showStatus("Reading…");
       liveTimer = setTimeout(readLive, LIVE_DELAY_MS);
@@ -122,10 +122,10 @@
 
   async function readLive() {
     const asked = version;
-    const image = pad.image();
+    const drawing = pad.drawing();
     let response;
     try {
-      response = await post(liveUrl, image);
+      response = await post(liveUrl, pad.image());
     } catch (error) {
       if (asked === version) showStatus("Press Predict to read your drawing.");
       return;
@@ -149,11 +149,15 @@
       return;
     }
     if (!response.ok) {
-      if (asked === version) showStatus("Press Predict to read your drawing.");
+      // A drawing the server cannot read (too many marks, say) is told why; anything else stays quiet.
+      const refusal = response.status < 500 ? await response.json().catch(() => ({})) : {};
+      if (asked !== version) return;
+      if (refusal.detail) showStatus(refusal.detail, "hint");
+      else showStatus("Press Predict to read your drawing.");
       return;
     }
     const answer = reading(await response.json());
-    remember(liveAnswers, image, answer);
+    remember(liveAnswers, drawing, answer);
     // Too late (the drawing changed) or already kept: the answer on screen stands.
     if (asked !== version || (shown && shown.kind === "saved")) return;
     lastLive = answer;
@@ -178,9 +182,9 @@
       return;
     }
     clearTimeout(liveTimer);
-    const image = pad.image();
-    if (savedAnswers.has(image)) {
-      const saved = savedAnswers.get(image);
+    const drawing = pad.drawing();
+    if (savedAnswers.has(drawing)) {
+      const saved = savedAnswers.get(drawing);
       show(saved.answer, "saved", saved);
       return;
     }
@@ -188,11 +192,11 @@
     setBusy(true);
     if (!shown) showStatus("Reading your drawing…");
     try {
-      const response = await post(canvas.dataset.predictUrl, image);
+      const response = await post(canvas.dataset.predictUrl, pad.image());
       if (!response.ok) throw new Error(`The server answered ${response.status}`);
       const body = await response.json();
       const saved = { body, answer: reading(body), chosen: null };
-      remember(savedAnswers, image, saved);
+      remember(savedAnswers, drawing, saved);
       if (asked === version) show(saved.answer, "saved", saved);
     } catch (error) {
       console.error("Prediction failed:", error);
@@ -210,7 +214,11 @@
     if (!pad.clear()) drawingChanged();  // nothing to clear: still reset what is shown
   }
 
-  const pad = app.createPad(canvas, { onStrokeStart: drawingChanging, onChange: drawingChanged });
+  const pad = app.createPad(canvas, {
+    onStrokeStart: drawingChanging,
+    onChange: drawingChanged,
+    onResize: () => result.fit(pad.size()),  // the answer still holds: its boxes follow the pad
+  });
 
   predictButton.addEventListener("click", predict);
   undoButton.addEventListener("click", () => pad.undo());

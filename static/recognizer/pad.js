@@ -33,8 +33,9 @@
   }
 
   // `onStrokeStart()` runs when a new stroke begins; `onChange()` after every finished change of the
-  // drawing (a stroke ended, undo, redo, clear, or the pad took another shape).
-  function createPad(canvas, { onStrokeStart, onChange }) {
+  // drawing (a stroke ended, undo, redo, clear, or a narrower pad shrank it); `onResize()` when the pad
+  // took another size with the drawing unchanged (in units, the strokes stay where they were).
+  function createPad(canvas, { onStrokeStart, onChange, onResize }) {
     const context = canvas.getContext("2d");
     let states = [[]];        // each state: the strokes on the pad then (never changed once kept)
     let current = 0;          // the state on the pad; undo and redo move along `states`
@@ -57,7 +58,7 @@
       current = states.length - 1;
     }
 
-    function fitToScreen() {
+    function fitToScreen(initial = false) {
       const box = canvas.getBoundingClientRect();
       if (!box.width || !box.height) return;
       const density = window.devicePixelRatio || 1;
@@ -65,11 +66,12 @@
       canvas.width = Math.round(box.width * density);
       canvas.height = Math.round(box.height * density);
       scale = canvas.height / PAD_HEIGHT;
-      const changed = Math.abs(newWidth - width) > 0.5;
       width = newWidth;
-      shrinkToFit();
+      const shrunk = shrinkToFit();
       redraw();
-      if (changed && states[current].length > 0) onChange();  // the image to read has another shape
+      if (initial) return;
+      if (shrunk) onChange();
+      else onResize();
     }
 
     // A pad that became narrower (a phone turned upright) keeps the whole drawing: every state is
@@ -77,11 +79,12 @@
     function shrinkToFit() {
       const points = states.flat(2).concat(stroke || []);
       const right = points.reduce((most, point) => Math.max(most, point.x), 0);
-      if (right + PEN_WIDTH / 2 <= width) return;
+      if (right + PEN_WIDTH / 2 <= width) return false;
       const factor = (width - PEN_WIDTH) / right;  // the pen's width clear of the edge
       const shrink = (line) => line.map((point) => ({ x: point.x * factor, y: point.y * factor }));
       states = states.map((state) => state.map(shrink));
       if (stroke) stroke = shrink(stroke);
+      return true;
     }
 
     function pointFrom(event) {
@@ -144,7 +147,7 @@
       return true;
     }
 
-    new ResizeObserver(fitToScreen).observe(canvas);
+    new ResizeObserver(() => fitToScreen()).observe(canvas);
     // Redraw crisply when the window moves to a screen of another density (or the page is zoomed).
     (function watchDensity() {
       window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener(
@@ -156,9 +159,11 @@
         { once: true },
       );
     })();
-    fitToScreen();
+    fitToScreen(true);
 
     return {
+      // The drawing on the pad: the same object whenever the same drawing is back (by undo or redo).
+      drawing: () => states[current],
       isEmpty: () => states[current].length === 0,
       canUndo: () => current > 0,
       canRedo: () => current < states.length - 1,

@@ -41,10 +41,16 @@
       body.dataset.kind = kind || "";
     }
 
-    function showBoxes(answer, size) {
-      boxes.replaceChildren();
+    // The boxes' coordinates are the sent image's pixels, which are pad units: the SVG over the pad
+    // spans as many units as the pad.
+    function fit(size) {
       boxes.setAttribute("viewBox", `0 0 ${size.width} ${size.height}`);
       boxes.setAttribute("preserveAspectRatio", "none");
+    }
+
+    function showBoxes(answer, size) {
+      boxes.replaceChildren();
+      fit(size);
       const marks = answer.digits
         .filter((digit) => Array.isArray(digit.box))
         .map((digit) => ({ box: digit.box, label: String(digit.digit), className: "box" }))
@@ -142,6 +148,7 @@
     }
 
     return {
+      fit,
       // Show `answer` (answers.reading) as `kind` ("live" or "saved"), with its boxes on a pad of `size`.
       show(answer, kind, size) {
         const refused = answer.verdict === "not_a_digit";
