@@ -117,7 +117,8 @@ def test_default_recipe_learns_pen_digits_and_non_digits_and_reports_them(tmp_pa
         str(tmp_path),
     )
     out = capsys.readouterr().out
-    assert re.search(r"training on [\d,]+ images \(275 mnist, 300 pen, \d+ not a digit\)", out)
+    sources = r"\(275 mnist, 300 pen, 75 traced mnist, \d+ not a digit\)"
+    assert re.search(r"training on [\d,]+ images " + sources, out)
     assert "epoch  1/2" in out and "epoch  2/2" in out
     assert "Test accuracy:" in out and "per digit:" in out and "confusion matrix" in out
     assert "Held-out pen writers (test writers):" in out and "Canvas redraws:" in out

@@ -1,9 +1,10 @@
 """Step 1 of the default recipe — data: what the network learns from and what it is measured on.
 
 Training: MNIST's training digits (less a validation share), real pen digits of the training writers
-drawn many times over (training.pendigits, each time slanted, resampled and placed differently), and
-generated non-digits (training.nondigits) as about NONDIGIT_SHARE of the whole, labelled
-contract.NOT_A_DIGIT.
+drawn many times over (training.pendigits, each time slanted, resampled and placed differently), some
+MNIST training digits traced into pen strokes and drawn the same way (so that a pen-drawn slanted 1 is
+a digit, not a line), and generated non-digits (training.nondigits) as about NONDIGIT_SHARE of the
+whole, labelled contract.NOT_A_DIGIT.
 
 Validation (the temperature is fitted on it, never trained on): the MNIST share held out, the validation
 writers' digits and a set of validation non-digits. Test: the test writers' digits and another set of
@@ -18,11 +19,13 @@ import numpy as np
 
 from recognizer.contract import NOT_A_DIGIT
 from training.nondigits import nondigit_set
+from training.pen import safe_render, varied_strokes
 from training.pendigits import WRITER_SPLIT, evaluation_set, load_pendigits, rendered_set, split_by_writer
 
 MNIST_VALIDATION = 5000  # the last this many MNIST training digits (at most a twelfth of them)
-PEN_COPIES = 8  # each training writer's digit is drawn this many times, each differently
-NONDIGIT_SHARE = 0.12  # of the training images
+PEN_COPIES = 6  # each training writer's digit is drawn this many times, each differently
+TRACED_MNIST = 10_000  # MNIST training digits traced into strokes and drawn as pen digits
+NONDIGIT_SHARE = 0.1  # of the training images
 NONDIGIT_VALIDATION = 3000  # non-digits measured (refusals), by family
 NONDIGIT_CALIBRATION = 1500  # non-digits in the temperature's validation set
 VALIDATION_SEED = 0  # evaluation and validation drawings are the same whatever --seed trains with
@@ -69,6 +72,12 @@ def recipe_data(mnist, *, limit=None, seed, pendigits_dir=None, pen_copies=PEN_C
     x_pen, y_pen = rendered_set(
         writers["train"], copies=pen_copies, seed=seed, augmented=True, progress=progress
     )
+    traced = np.random.default_rng([seed, 2]).permutation(len(x_mnist_train))[
+        : TRACED_MNIST if not limit else limit // 4
+    ]
+    write(f"Tracing {len(traced):,} MNIST training digits into pen strokes.")
+    x_traced, y_traced = traced_set(x_mnist_train[traced], y_mnist_train[traced], seed=seed)
+    x_pen, y_pen = np.concatenate([x_pen, x_traced]), np.concatenate([y_pen, y_traced])
     digit_count = len(x_mnist_train) + len(x_pen)
     nondigit_count = round(digit_count * NONDIGIT_SHARE / (1 - NONDIGIT_SHARE))
     write(f"Non-digits: drawing {nondigit_count:,} for training.")
@@ -93,7 +102,12 @@ def recipe_data(mnist, *, limit=None, seed, pendigits_dir=None, pen_copies=PEN_C
         augment_mask=np.concatenate(
             [np.ones(len(x_mnist_train), bool), np.zeros(len(x_pen) + len(x_nondigit), bool)]
         ),
-        counts={"mnist": len(x_mnist_train), "pen": len(x_pen), "not_a_digit": len(x_nondigit)},
+        counts={
+            "mnist": len(x_mnist_train),
+            "pen": len(x_pen) - len(x_traced),
+            "traced_mnist": len(x_traced),
+            "not_a_digit": len(x_nondigit),
+        },
         x_validation=np.concatenate([x_mnist_validation, x_pen_validation, x_nondigit_calibration]),
         y_validation=np.concatenate(
             [
@@ -105,4 +119,30 @@ def recipe_data(mnist, *, limit=None, seed, pendigits_dir=None, pen_copies=PEN_C
         pen_test=pen_test,
         nondigit_test=nondigit_test,
         writer_split={part: list(writers) for part, writers in WRITER_SPLIT.items()},
+    )
+
+
+def traced_job(job):
+    """(MNIST digit, seed, index) → the digit traced into strokes (at one random ink level: quick),
+    varied and drawn on a canvas as a pen digit; None if the tracing found no line."""
+    from training.strokes import SKELETON_THRESHOLDS, upscale, walk_skeleton, zhang_suen_thin
+
+    digit, seed, index = job
+    rng = np.random.default_rng([seed, index, 3])
+    threshold = SKELETON_THRESHOLDS[rng.integers(1, 4)]
+    strokes = walk_skeleton(zhang_suen_thin(upscale(digit) > threshold))
+    if not strokes:
+        return None
+    return safe_render(varied_strokes(strokes, rng), rng)
+
+
+def traced_set(images, labels, *, seed):
+    """(images, labels) of MNIST digits traced and drawn with a pen (`traced_job`)."""
+    from training.pendigits import map_jobs
+
+    drawn = map_jobs(traced_job, [(digit, seed, index) for index, digit in enumerate(images)])
+    kept = [i for i, image in enumerate(drawn) if image is not None]
+    return (
+        np.asarray([drawn[i] for i in kept], dtype=np.uint8).reshape(-1, 28, 28),
+        np.asarray(labels, dtype=np.int64)[kept],
     )

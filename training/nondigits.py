@@ -26,7 +26,7 @@ LETTER_FONTS = {
     "train": ("futural", "rowmans", "scripts", "timesr", "timesi"),
     "validation": ("futuram", "rowmand", "scriptc", "cursive", "timesib"),
 }
-NEAR_VERTICAL_DEGREES = 40  # a lone line closer than this to vertical is a 1, and is never drawn here
+NEAR_VERTICAL_DEGREES = 50  # a lone line closer than this to vertical may be a slanted 1: never drawn
 
 LOOSE = Variation(rotation_degrees=20, slant=0.3, squash=0.25, wobble=0.03, jitter=0.01)
 STRAIGHT = Variation(rotation_degrees=0, slant=0, squash=0, wobble=0.02, jitter=0.008)
