@@ -24,7 +24,7 @@ import numpy as np
 
 from recognizer.contract import NOT_A_DIGIT, NUM_DIGITS, scaled
 from recognizer.litert import LiteRTModel
-from training.metrics import evaluate_predictions
+from training.metrics import digit_predictions, evaluate_predictions
 
 HELD_OUT_SHARE = 0.2
 FEEDBACK_SHARE = 0.1  # oversample the feedback drawings to about this share of the training images
@@ -96,7 +96,7 @@ def measure(model_path, mnist, split):
     model = LiteRTModel.from_file(model_path, num_threads=2)
 
     def evaluation(images, labels):
-        return evaluate_predictions(labels, model.predict(scaled(images)).argmax(axis=1))
+        return evaluate_predictions(labels, digit_predictions(model.predict(scaled(images))))
 
     held_out = evaluation(split.held_out_images, split.held_out_labels)
     return {

@@ -93,19 +93,24 @@ def render_job(job):
     return safe_render(strokes, rng, background=background)
 
 
-def render_all(jobs, *, processes=None, progress=None):
-    """Render jobs, in worker processes when there are many; None for inkless ones."""
+def map_jobs(function, jobs, *, processes=None, progress=None):
+    """[function(job) for job in jobs], in worker processes when there are many."""
     jobs = list(jobs)
     processes = processes or min(2, os.cpu_count() or 1)
     if len(jobs) < 400 or processes == 1:
-        return [render_job(job) for job in jobs]
+        return [function(job) for job in jobs]
     results = []
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        for count, result in enumerate(pool.imap(render_job, jobs, chunksize=64), start=1):
+        for count, result in enumerate(pool.imap(function, jobs, chunksize=64), start=1):
             results.append(result)
             if progress and count % 5000 == 0:
                 progress(count, len(jobs))
     return results
+
+
+def render_all(jobs, *, processes=None, progress=None):
+    """Render jobs (`render_job`), in worker processes when there are many; None for inkless ones."""
+    return map_jobs(render_job, jobs, processes=processes, progress=progress)
 
 
 def rendered_set(digits, *, copies=1, seed, augmented, backgrounds=None, progress=None):
