@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognizer import inference, limits, reading
+from recognizer import inference, limits, preprocessing, reading, segmentation
 from recognizer.contract import NUM_DIGITS, split_outputs
 from recognizer.models import MarkReading, Prediction
-from tests.drawn_numbers import number_reading, png_of
+from tests.drawn_numbers import number_canvas, number_reading, png_of
 from training.strokes import draw_digit_on_canvas
 
 pytestmark = pytest.mark.django_db  # the served model is the registry's active one
@@ -107,12 +107,12 @@ def test_a_mark_is_not_a_digit_from_the_threshold_up(canvas_digits):
     the threshold. A ten-output model's answer never refuses."""
     classifier = inference.get_classifier()
     image, label = canvas_digits[4]
-    (mark,) = reading.find_marks(reading.preprocessing.ink_of(image), predict=classifier.predict, scale=1.0)
+    (mark,) = segmentation.find_marks(preprocessing.ink_of(image), predict=classifier.predict, scale=1.0)
     assert len(mark.outputs) == NUM_DIGITS and reading.mark_readings([mark])[0].not_a_digit_probability == 0
 
     def with_refusal(refusal):
         outputs = np.append(mark.outputs * (1 - refusal), refusal).astype(np.float32)
-        return reading.WholeDrawing(box=mark.box, model_input=mark.model_input, outputs=outputs)
+        return segmentation.Mark(box=mark.box, model_input=mark.model_input, outputs=outputs)
 
     below, at = (
         with_refusal(limits.NOT_A_DIGIT_THRESHOLD - 0.01),
@@ -260,3 +260,35 @@ def test_the_schema_documents_read_and_the_reading(client):
         assert "the number as an integer" in properties["prediction"]["description"]
     digit = components[fields(read, "200")["digits"]["items"]["$ref"].rsplit("/", 1)[-1]]["properties"]
     assert set(DIGIT_FIELDS) <= set(digit)
+
+
+# Numbers through the API: the segmentation finds the digits ------------------------------------------
+
+
+def test_a_number_drawn_on_one_canvas_is_read_and_stored_whole(client, mnist_digit):
+    digits = [mnist_digit(1), mnist_digit(9), mnist_digit(8), mnist_digit(4)]
+    image, columns = number_canvas(digits)
+    live = post(client, "/api/read", image).json()
+    response = post(client, "/api/predict", image)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert {field: body[field] for field in READING_FIELDS} == live
+    assert (body["verdict"], body["number"], body["prediction"]) == ("number", "1984", 1984)
+    assert [digit["digit"] for digit in body["digits"]] == [1, 9, 8, 4]
+    for digit, (left, right) in zip(body["digits"], columns, strict=True):
+        x, _, width, _ = digit["box"]
+        assert left - 2 <= x and x + width <= right + 2  # where it was drawn, in the sent image's pixels
+    assert body["probability"] == pytest.approx(np.prod([digit["probability"] for digit in body["digits"]]))
+    row = Prediction.objects.get(pk=body["id"])
+    assert row.number == "1984" and row.marks.count() == 4 and row.digit_count == 4
+
+
+def test_more_digits_than_a_reading_takes_is_refused_and_nothing_is_stored(client, mnist_test_set):
+    images, _ = mnist_test_set
+    image, _ = number_canvas(images[300 : 300 + limits.MAX_DIGITS + 1], supersample=1)
+    for url in ("/api/read", "/api/predict"):
+        response = post(client, url, image)
+        assert response.status_code == 422 and response.json()["code"] == "too_many_marks"
+        assert str(limits.MAX_DIGITS) in response.json()["detail"]
+    assert Prediction.objects.count() == 0
