@@ -21,6 +21,7 @@ from recognizer.serializers import (
     PredictRequestSerializer,
     PredictResponseSerializer,
     ReadingSerializer,
+    reading_data,
 )
 from recognizer.throttles import FeedbackRateThrottle, PredictRateThrottle, ReadRateThrottle
 
@@ -92,7 +93,7 @@ class ReadView(APIView):
         payload = PredictRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         read = reading.read_drawing(image=payload.validated_data["image"])
-        return Response(ReadingSerializer(read).data)
+        return Response(reading_data(read))  # as ReadingSerializer(read).data, built directly
 
 
 class FeedbackView(APIView):

@@ -162,6 +162,38 @@ class ReadingSerializer(serializers.Serializer):
     model_version = serializers.CharField(help_text="The short hash of the model that read it.")
 
 
+def reading_data(read):
+    """What ReadingSerializer(read).data answers, built directly: POST /api/read answers after each
+    stroke, and DRF's field machinery was a fifth of its time. A test keeps the two the same."""
+    return {
+        "verdict": read.verdict,
+        "number": read.number,
+        "digits": [
+            {
+                "digit": int(mark.digit),
+                "probability": float(mark.probability),
+                "probabilities": [float(value) for value in mark.probabilities],
+                "not_a_digit_probability": float(mark.not_a_digit_probability),
+                "box": [int(value) for value in mark.box],
+                "model_input": input_data_url(mark.model_input_array),
+            }
+            for mark in read.digits
+        ],
+        "not_digits": [
+            {
+                "box": [int(value) for value in mark.box],
+                "not_a_digit_probability": float(mark.not_a_digit_probability),
+                "model_input": input_data_url(mark.model_input_array),
+            }
+            for mark in read.not_digits
+        ],
+        "prediction": int(read.prediction),
+        "probability": float(read.probability),
+        "probabilities": [float(value) for value in read.probabilities],
+        "model_version": str(read.model_version),
+    }
+
+
 class PredictionSerializer(FieldsFromModelOnce, ReadingSerializer, serializers.ModelSerializer):
     input_image = serializers.SerializerMethodField(
         help_text="The 28×28 image the model read for `prediction`'s digit, as a PNG data URL."

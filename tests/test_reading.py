@@ -12,6 +12,7 @@ from PIL import Image
 from recognizer import inference, limits, preprocessing, reading, segmentation
 from recognizer.contract import NUM_DIGITS, split_outputs
 from recognizer.models import MarkReading, Prediction
+from recognizer.serializers import ReadingSerializer, reading_data
 from tests.drawn_numbers import number_canvas, number_reading, png_of
 from training.strokes import draw_digit_on_canvas
 
@@ -292,3 +293,25 @@ def test_more_digits_than_a_reading_takes_is_refused_and_nothing_is_stored(clien
         assert response.status_code == 422 and response.json()["code"] == "too_many_marks"
         assert str(limits.MAX_DIGITS) in response.json()["detail"]
     assert Prediction.objects.count() == 0
+
+
+def test_the_read_answer_is_what_the_reading_serializer_gives(canvas_digits, mnist_digit):
+    """/api/read builds its answer directly (serializers.reading_data), for speed: the same as the
+    serializer the schema documents, for a digit, a number and what is not a digit."""
+    classifier = inference.get_classifier()
+    digit = reading.read_image(canvas_digits[2][0])
+    _, number = number_reading([mnist_digit(4), mnist_digit(0), mnist_digit(4, 1)], classifier)
+    refused = reading.Reading(
+        marks=reading.mark_readings(
+            [
+                segmentation.Mark(
+                    box=(1, 2, 3, 4),
+                    model_input=np.zeros((28, 28), np.uint8),
+                    outputs=np.r_[np.full(10, 0.02), 0.8],
+                )
+            ]
+        ),
+        model_version="test",
+    )
+    for read in (digit, number, refused):
+        assert json.dumps(reading_data(read)) == json.dumps(ReadingSerializer(read).data)
