@@ -21,6 +21,7 @@ from recognizer.serializers import (
     PredictRequestSerializer,
     PredictResponseSerializer,
     ReadingSerializer,
+    predict_data,
     reading_data,
 )
 from recognizer.throttles import FeedbackRateThrottle, PredictRateThrottle, ReadRateThrottle
@@ -65,7 +66,7 @@ class PredictView(APIView):
         prediction = services.record_prediction(
             image=payload.validated_data["image"], source=payload.validated_data["source"]
         )
-        body = PredictResponseSerializer(prediction, context={"request": request}).data
+        body = predict_data(prediction, request=request)  # as PredictResponseSerializer's, built directly
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -273,6 +273,39 @@ class PredictResponseSerializer(PredictionSerializer):
         read_only_fields = fields
 
 
+DATE_TIME = serializers.DateTimeField()
+
+
+def predict_data(prediction, *, request):
+    """What PredictResponseSerializer(prediction).data answers for a prediction just recorded (with its
+    `reading` and `feedback_token`), built directly as reading_data is; a test keeps the two the same."""
+    read = reading_data(prediction.reading)
+    return {
+        "id": prediction.pk,
+        "prediction": read["prediction"],
+        "probability": read["probability"],
+        "probabilities": read["probabilities"],
+        "verdict": read["verdict"],
+        "number": read["number"],
+        "digits": read["digits"],
+        "not_digits": read["not_digits"],
+        "model_version": read["model_version"],
+        "created_at": DATE_TIME.to_representation(prediction.created_at),
+        "source": prediction.source,
+        "input_image": input_data_url(prediction.model_input_array),
+        "drawing_url": request.build_absolute_uri(reverse("recognizer:drawing-png", args=[prediction.pk])),
+        "feedback_url": request.build_absolute_uri(reverse("recognizer:api-feedback", args=[prediction.pk])),
+        "feedback": prediction.feedback_state.value,
+        "true_label": prediction.true_label,
+        "true_number": prediction.true_number,
+        "true_not_a_digit": prediction.true_not_a_digit,
+        "feedback_at": None
+        if prediction.feedback_at is None
+        else DATE_TIME.to_representation(prediction.feedback_at),
+        "feedback_token": prediction.feedback_token,
+    }
+
+
 FEEDBACK_CHOICE_ERROR = (
     'Say what was drawn with exactly one of "label" (a digit 0-9), "number" (its digits as text, such '
     f'as "2026", 1 to {limits.MAX_DIGITS} of them) or "not_a_digit": true.'

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognizer import inference, limits, preprocessing, reading, segmentation
+from recognizer import inference, limits, preprocessing, reading, segmentation, services
 from recognizer.contract import NUM_DIGITS, split_outputs
 from recognizer.models import MarkReading, Prediction
-from recognizer.serializers import ReadingSerializer, reading_data
+from recognizer.serializers import PredictResponseSerializer, ReadingSerializer, predict_data, reading_data
 from tests.drawn_numbers import number_canvas, number_reading, png_of
 from training.strokes import draw_digit_on_canvas
 
@@ -315,3 +315,14 @@ def test_the_read_answer_is_what_the_reading_serializer_gives(canvas_digits, mni
     )
     for read in (digit, number, refused):
         assert json.dumps(reading_data(read)) == json.dumps(ReadingSerializer(read).data)
+
+
+def test_the_predict_answer_is_what_the_predict_serializer_gives(rf, canvas_digits, mnist_digit):
+    """/api/predict builds its answer directly too (serializers.predict_data): the same as the serializer
+    the schema documents, for a digit and a number."""
+    image, columns = number_canvas([mnist_digit(5), mnist_digit(3)])
+    request = rf.post("/api/predict")
+    for drawing in (canvas_digits[6][0], image):
+        prediction = services.record_prediction(image=png_of(drawing), source="web")
+        documented = PredictResponseSerializer(prediction, context={"request": request}).data
+        assert json.dumps(predict_data(prediction, request=request)) == json.dumps(documented)
