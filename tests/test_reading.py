@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from recognizer import inference, limits, preprocessing, reading, segmentation, services
-from recognizer.contract import NUM_DIGITS, split_outputs
+from recognizer.contract import split_outputs
 from recognizer.models import MarkReading, Prediction
 from recognizer.serializers import PredictResponseSerializer, ReadingSerializer, predict_data, reading_data
 from tests.drawn_numbers import number_canvas, number_reading, png_of
@@ -109,10 +109,12 @@ def test_a_mark_is_not_a_digit_from_the_threshold_up(canvas_digits):
     classifier = inference.get_classifier()
     image, label = canvas_digits[4]
     (mark,) = segmentation.find_marks(preprocessing.ink_of(image), predict=classifier.predict, scale=1.0)
-    assert len(mark.outputs) == NUM_DIGITS and reading.mark_readings([mark])[0].not_a_digit_probability == 0
+    digits_part = split_outputs(mark.outputs[None])[0][0]  # the served model's ten digit shares
+    ten = segmentation.Mark(box=mark.box, model_input=mark.model_input, outputs=digits_part)
+    assert reading.mark_readings([ten])[0].not_a_digit_probability == 0  # ten outputs never refuse
 
     def with_refusal(refusal):
-        outputs = np.append(mark.outputs * (1 - refusal), refusal).astype(np.float32)
+        outputs = np.append(digits_part * (1 - refusal), refusal).astype(np.float32)
         return segmentation.Mark(box=mark.box, model_input=mark.model_input, outputs=outputs)
 
     below, at = (
@@ -122,9 +124,8 @@ def test_a_mark_is_not_a_digit_from_the_threshold_up(canvas_digits):
     read = reading.Reading(marks=reading.mark_readings([below, at]), model_version="test")
     assert [mark.is_digit for mark in read.marks] == [True, False]
     assert read.verdict == "digit" and read.number == str(label) and len(read.not_digits) == 1
-    shares, _ = split_outputs(mark.outputs[None])
-    assert read.marks[1].probabilities == pytest.approx(tuple(shares[0]))  # still ten summing to 1
-    assert read.marks[1].probability == pytest.approx(float(shares[0][label]) * 0.5)
+    assert read.marks[1].probabilities == pytest.approx(tuple(digits_part))  # still ten summing to 1
+    assert read.marks[1].probability == pytest.approx(float(digits_part[label]) * 0.5)
 
     nothing = reading.Reading(marks=reading.mark_readings([at]), model_version="test")
     assert nothing.verdict == "not_a_digit" and nothing.number is None and nothing.digits == ()
@@ -161,8 +162,9 @@ def test_predict_answers_the_same_reading_as_read_and_as_today(client, canvas_di
     assert list(digit) == DIGIT_FIELDS
     assert digit["digit"] == body["prediction"] == label and body["number"] == str(label)
     assert body["probability"] == digit["probability"] and body["probabilities"] == digit["probabilities"]
-    assert body["probability"] == pytest.approx(max(body["probabilities"]))  # ten outputs: as today
-    assert digit["not_a_digit_probability"] == 0 and body["not_digits"] == []
+    refusal = digit["not_a_digit_probability"]  # 0 from a ten-output model: then exactly as today
+    assert body["probability"] == pytest.approx(max(body["probabilities"]) * (1 - refusal))
+    assert 0 <= refusal < limits.NOT_A_DIGIT_THRESHOLD and body["not_digits"] == []
     assert digit["box"] == pytest.approx(ink_box(image), abs=1)
     assert decoded_png(digit["model_input"]).shape == (28, 28)
     np.testing.assert_array_equal(decoded_png(digit["model_input"]), decoded_png(body["input_image"]))
@@ -179,7 +181,7 @@ def test_predict_stores_the_verdict_number_and_each_mark(client, canvas_digits):
     assert mark.box == body["digits"][0]["box"]
     assert mark.probability == pytest.approx(body["digits"][0]["probability"])
     assert mark.probabilities == pytest.approx(body["digits"][0]["probabilities"])
-    assert mark.not_a_digit_probability == 0
+    assert mark.not_a_digit_probability == pytest.approx(body["digits"][0]["not_a_digit_probability"])
     np.testing.assert_array_equal(mark.model_input_array, decoded_png(body["digits"][0]["model_input"]))
     np.testing.assert_array_equal(mark.model_input_array, row.model_input_array)
 
