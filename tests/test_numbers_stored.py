@@ -200,6 +200,7 @@ def test_the_admin_shows_the_number_each_digits_input_and_filters_by_length(staf
     for mark in read.marks:
         assert png_data_url(model_input_png(mark.model_input)) in page  # each digit's 28×28, inline
     assert "By number of digits" in page and "By verdict" in page
+    assert "A number (1)" in page and "Not a digit (0)" in page and ">4 (1)<" in page.replace("\n", "")
     rows = re.search(r'<table id="result_list">.*?</table>', page, re.S).group(0)
     assert "style=" not in rows and "<script" not in rows  # the Content-Security-Policy allows neither
 
