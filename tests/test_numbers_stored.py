@@ -122,6 +122,13 @@ def test_a_number_is_stored_with_each_digit(client, stored_number):
     assert body["digits"][3]["box"] == list(read.marks[3].box)
     listed = client.get("/api/predictions").json()["results"][0]
     assert listed["number"] == "2026" and len(listed["digits"]) == 4
+    assert [row["id"] for row in client.get("/api/predictions", {"verdict": "number"}).json()["results"]] == [
+        row.pk
+    ]
+    assert client.get("/api/predictions", {"verdict": "digit"}).json()["results"] == []
+    refused = client.get("/api/predictions", {"verdict": "many"})
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "verdict must be one of digit, number, not_a_digit."
 
 
 def test_a_number_of_the_most_digits_is_stored_within_the_limits(mnist_test_set):
