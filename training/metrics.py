@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognizer import limits
 from recognizer.contract import NUM_DIGITS, split_outputs
+from recognizer.limits import NOT_A_DIGIT_THRESHOLD
 
 # A mark is "not a digit" when the model gives that class at least this (the site's threshold).
-REFUSAL_THRESHOLD = getattr(limits, "NOT_A_DIGIT_THRESHOLD", 0.5)
+REFUSAL_THRESHOLD = NOT_A_DIGIT_THRESHOLD  # what the site refuses, measured the same way
 RELIABILITY_BINS = 10
 
 

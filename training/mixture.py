@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognizer.contract import NOT_A_DIGIT
+from recognizer.contract import IMAGE_SIZE, NOT_A_DIGIT
 from training.nondigits import nondigit_set
 from training.pen import safe_render, varied_strokes
 from training.pendigits import WRITER_SPLIT, evaluation_set, load_pendigits, rendered_set, split_by_writer
@@ -143,6 +143,6 @@ def traced_set(images, labels, *, seed):
     drawn = map_jobs(traced_job, [(digit, seed, index) for index, digit in enumerate(images)])
     kept = [i for i, image in enumerate(drawn) if image is not None]
     return (
-        np.asarray([drawn[i] for i in kept], dtype=np.uint8).reshape(-1, 28, 28),
+        np.asarray([drawn[i] for i in kept], dtype=np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE),
         np.asarray(labels, dtype=np.int64)[kept],
     )

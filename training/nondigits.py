@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from recognizer.contract import IMAGE_SIZE
 from training.pen import Variation, drawn_canvas, safe_render, varied_strokes
 
 LETTERS = "ACEFHKLMNPRTUVWXYcdefhkmnprtuvwxy"  # no O o Q D I i l j J S s Z z B b G g q a: digit-like
@@ -333,6 +334,6 @@ def nondigit_set(count, *, part, seed, pen_digits, processes=None):
             images = pool.map(render_nondigit, jobs, chunksize=64)
     kept = [i for i, image in enumerate(images) if image is not None]
     return (
-        np.asarray([images[i] for i in kept], dtype=np.uint8).reshape(-1, 28, 28),
+        np.asarray([images[i] for i in kept], dtype=np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE),
         np.asarray([jobs[i][0] for i in kept]),
     )
