@@ -11,7 +11,7 @@ from recognizer import health, limits, reading, selectors, services
 from recognizer.errors import DatabaseUnavailable, ModelUnavailable
 from recognizer.exceptions import RETRY_AFTER
 from recognizer.inference import get_classifier
-from recognizer.models import Prediction
+from recognizer.models import Prediction, Verdict
 from recognizer.parsers import JSONParser, MultiPartParser
 from recognizer.serializers import (
     FeedbackRequestSerializer,
@@ -21,6 +21,8 @@ from recognizer.serializers import (
     PredictRequestSerializer,
     PredictResponseSerializer,
     ReadingSerializer,
+    predict_data,
+    reading_data,
 )
 from recognizer.throttles import FeedbackRateThrottle, PredictRateThrottle, ReadRateThrottle
 
@@ -64,7 +66,7 @@ class PredictView(APIView):
         prediction = services.record_prediction(
             image=payload.validated_data["image"], source=payload.validated_data["source"]
         )
-        body = PredictResponseSerializer(prediction, context={"request": request}).data
+        body = predict_data(prediction, request=request)  # as PredictResponseSerializer's, built directly
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -92,7 +94,7 @@ class ReadView(APIView):
         payload = PredictRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         read = reading.read_drawing(image=payload.validated_data["image"])
-        return Response(ReadingSerializer(read).data)
+        return Response(reading_data(read))  # as ReadingSerializer(read).data, built directly
 
 
 class FeedbackView(APIView):
@@ -167,6 +169,11 @@ class DigitFilterSerializer(serializers.Serializer):
             "max_value": DIGIT_FILTER_ERROR,
         },
     )
+    verdict = serializers.ChoiceField(
+        choices=Verdict.choices,
+        required=False,
+        error_messages={"invalid_choice": f"verdict must be one of {', '.join(Verdict.values)}."},
+    )
 
 
 class PredictionPagination(PageNumberPagination):
@@ -176,19 +183,27 @@ class PredictionPagination(PageNumberPagination):
 
 
 class PredictionListView(generics.ListAPIView):
-    """Recorded predictions, newest first; `?digit=N` keeps those read as N."""
+    """Recorded predictions, newest first; `?digit=N` keeps those whose digit (for a number, its least
+    certain digit) was read as N, `?verdict=` those read as a digit, a number or not a digit."""
 
     serializer_class = PredictionSerializer
     pagination_class = PredictionPagination
 
-    @extend_schema(parameters=[OpenApiParameter("digit", int, description="Only predictions of this digit")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("digit", int, description="Only predictions of this digit"),
+            OpenApiParameter("verdict", str, enum=Verdict.values, description="Only predictions read so"),
+        ]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         query = DigitFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.list_predictions(digit=query.validated_data.get("digit"))
+        return selectors.list_predictions(
+            digit=query.validated_data.get("digit"), verdict=query.validated_data.get("verdict")
+        )
 
 
 class PredictionDetailView(APIView):

@@ -1,4 +1,5 @@
-"""Reading a drawing: decode → ink → marks → one batched model call → a Reading. Stores nothing.
+"""Reading a drawing: decode → ink → its marks (recognizer.segmentation: each digit found and normalised
+on its own, all read in one batched model call) → a Reading. Stores nothing.
 
 What a Reading answers (docs: README "API", /api/docs/):
 - each mark's `probability` is P(the mark is this digit) on the model's own, calibrated, eleven-way
@@ -21,8 +22,8 @@ from functools import cached_property
 
 import numpy as np
 
-from recognizer import decoding, limits, preprocessing
-from recognizer.contract import scaled, split_outputs
+from recognizer import decoding, limits, preprocessing, segmentation
+from recognizer.contract import split_outputs
 from recognizer.errors import EmptyDrawing, InvalidImage
 
 
@@ -55,8 +56,8 @@ class MarkReading:
 
 
 def mark_readings(marks):
-    """Marks (each with `box`, `model_input` and `outputs`, the model's raw (C,) answer for it) →
-    MarkReadings, in the same order."""
+    """Marks (recognizer.segmentation.Mark: `box`, `model_input` and `outputs`, the model's raw (C,)
+    answer for it) → MarkReadings, in the same order."""
     if not marks:
         return ()
     digit_probabilities, not_a_digit = split_outputs(np.stack([mark.outputs for mark in marks]))
@@ -126,33 +127,6 @@ class Reading:
         return self.representative.probabilities
 
 
-@dataclass(frozen=True)
-class WholeDrawing:
-    """The whole drawing as one mark: how a drawing is read until recognizer.segmentation finds the marks
-    in it."""
-
-    box: tuple
-    model_input: np.ndarray
-    outputs: np.ndarray
-
-
-def find_marks(ink, *, predict, scale=1.0):
-    """The drawing's marks, left to right, each read by the model in one batched call."""
-    inked = ink > preprocessing.INK_THRESHOLD
-    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    if rows.size == 0:
-        raise EmptyDrawing()
-    model_input = preprocessing.normalise_ink(ink)
-    box = (
-        columns[0] * scale,
-        rows[0] * scale,
-        (columns[-1] + 1 - columns[0]) * scale,
-        (rows[-1] + 1 - rows[0]) * scale,
-    )
-    outputs = predict(scaled(model_input[None]))[0]
-    return [WholeDrawing(box=tuple(round(value) for value in box), model_input=model_input, outputs=outputs)]
-
-
 def read_image(image, *, classifier=None):
     """A decoded Pillow image → Reading. Raises EmptyDrawing, ModelUnavailable."""
     if classifier is None:
@@ -163,7 +137,7 @@ def read_image(image, *, classifier=None):
         classifier = get_classifier()
     shrunk = preprocessing.shrunk_for_ink_search(image)
     ink = preprocessing.ink_of(shrunk)
-    marks = find_marks(ink, predict=classifier.predict, scale=image.width / shrunk.width)
+    marks = segmentation.find_marks(ink, predict=classifier.predict, scale=image.width / shrunk.width)
     if not marks:
         raise EmptyDrawing()
     if len(marks) > limits.MAX_STORED_MARKS:

@@ -12,11 +12,14 @@ from recognizer.errors import ModelNotRegistered
 from recognizer.models import Feedback, MarkReading, ModelVersion, Prediction, Verdict
 
 
-def list_predictions(*, digit=None):
-    """All predictions, newest first, with their marks, optionally only those read as `digit`."""
+def list_predictions(*, digit=None, verdict=None):
+    """All predictions, newest first, with their marks, optionally only those read as `digit` (the
+    seed's field: for a number, its least certain digit) or as `verdict`."""
     predictions = Prediction.objects.defer("drawing_png", "thumbnail_png").prefetch_related("marks")
     if digit is not None:
         predictions = predictions.filter(predicted_digit=digit)
+    if verdict is not None:
+        predictions = predictions.filter(verdict=verdict)
     return predictions
 
 

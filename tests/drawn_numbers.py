@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from recognizer import preprocessing, reading
+from recognizer import preprocessing, reading, segmentation
 from recognizer.contract import scaled
 from recognizer.decoding import DecodedImage
 from training.canvas import Placement, render_strokes, strokes_on_canvas
@@ -63,7 +63,7 @@ def marks_where_drawn(image, columns, classifier):
         boxes.append((cols[0], rows[0], cols[-1] + 1 - cols[0], rows[-1] + 1 - rows[0]))
     outputs = classifier.predict(scaled(np.stack(inputs)))
     return [
-        reading.WholeDrawing(box=box, model_input=model_input, outputs=output)
+        segmentation.Mark(box=box, model_input=model_input, outputs=output)
         for box, model_input, output in zip(boxes, inputs, outputs, strict=True)
     ]
 

@@ -122,6 +122,13 @@ def test_a_number_is_stored_with_each_digit(client, stored_number):
     assert body["digits"][3]["box"] == list(read.marks[3].box)
     listed = client.get("/api/predictions").json()["results"][0]
     assert listed["number"] == "2026" and len(listed["digits"]) == 4
+    assert [row["id"] for row in client.get("/api/predictions", {"verdict": "number"}).json()["results"]] == [
+        row.pk
+    ]
+    assert client.get("/api/predictions", {"verdict": "digit"}).json()["results"] == []
+    refused = client.get("/api/predictions", {"verdict": "many"})
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == "verdict must be one of digit, number, not_a_digit."
 
 
 def test_a_number_of_the_most_digits_is_stored_within_the_limits(mnist_test_set):
@@ -200,6 +207,7 @@ def test_the_admin_shows_the_number_each_digits_input_and_filters_by_length(staf
     for mark in read.marks:
         assert png_data_url(model_input_png(mark.model_input)) in page  # each digit's 28×28, inline
     assert "By number of digits" in page and "By verdict" in page
+    assert "A number (1)" in page and "Not a digit (0)" in page and ">4 (1)<" in page.replace("\n", "")
     rows = re.search(r'<table id="result_list">.*?</table>', page, re.S).group(0)
     assert "style=" not in rows and "<script" not in rows  # the Content-Security-Policy allows neither
 

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognizer import inference, limits, reading
-from recognizer.contract import NUM_DIGITS, split_outputs
+from recognizer import inference, limits, preprocessing, reading, segmentation, services
+from recognizer.contract import split_outputs
 from recognizer.models import MarkReading, Prediction
-from tests.drawn_numbers import number_reading, png_of
+from recognizer.serializers import PredictResponseSerializer, ReadingSerializer, predict_data, reading_data
+from tests.drawn_numbers import number_canvas, number_reading, png_of
 from training.strokes import draw_digit_on_canvas
 
 pytestmark = pytest.mark.django_db  # the served model is the registry's active one
@@ -107,12 +108,14 @@ def test_a_mark_is_not_a_digit_from_the_threshold_up(canvas_digits):
     the threshold. A ten-output model's answer never refuses."""
     classifier = inference.get_classifier()
     image, label = canvas_digits[4]
-    (mark,) = reading.find_marks(reading.preprocessing.ink_of(image), predict=classifier.predict, scale=1.0)
-    assert len(mark.outputs) == NUM_DIGITS and reading.mark_readings([mark])[0].not_a_digit_probability == 0
+    (mark,) = segmentation.find_marks(preprocessing.ink_of(image), predict=classifier.predict, scale=1.0)
+    digits_part = split_outputs(mark.outputs[None])[0][0]  # the served model's ten digit shares
+    ten = segmentation.Mark(box=mark.box, model_input=mark.model_input, outputs=digits_part)
+    assert reading.mark_readings([ten])[0].not_a_digit_probability == 0  # ten outputs never refuse
 
     def with_refusal(refusal):
-        outputs = np.append(mark.outputs * (1 - refusal), refusal).astype(np.float32)
-        return reading.WholeDrawing(box=mark.box, model_input=mark.model_input, outputs=outputs)
+        outputs = np.append(digits_part * (1 - refusal), refusal).astype(np.float32)
+        return segmentation.Mark(box=mark.box, model_input=mark.model_input, outputs=outputs)
 
     below, at = (
         with_refusal(limits.NOT_A_DIGIT_THRESHOLD - 0.01),
@@ -121,9 +124,8 @@ def test_a_mark_is_not_a_digit_from_the_threshold_up(canvas_digits):
     read = reading.Reading(marks=reading.mark_readings([below, at]), model_version="test")
     assert [mark.is_digit for mark in read.marks] == [True, False]
     assert read.verdict == "digit" and read.number == str(label) and len(read.not_digits) == 1
-    shares, _ = split_outputs(mark.outputs[None])
-    assert read.marks[1].probabilities == pytest.approx(tuple(shares[0]))  # still ten summing to 1
-    assert read.marks[1].probability == pytest.approx(float(shares[0][label]) * 0.5)
+    assert read.marks[1].probabilities == pytest.approx(tuple(digits_part))  # still ten summing to 1
+    assert read.marks[1].probability == pytest.approx(float(digits_part[label]) * 0.5)
 
     nothing = reading.Reading(marks=reading.mark_readings([at]), model_version="test")
     assert nothing.verdict == "not_a_digit" and nothing.number is None and nothing.digits == ()
@@ -160,8 +162,9 @@ def test_predict_answers_the_same_reading_as_read_and_as_today(client, canvas_di
     assert list(digit) == DIGIT_FIELDS
     assert digit["digit"] == body["prediction"] == label and body["number"] == str(label)
     assert body["probability"] == digit["probability"] and body["probabilities"] == digit["probabilities"]
-    assert body["probability"] == pytest.approx(max(body["probabilities"]))  # ten outputs: as today
-    assert digit["not_a_digit_probability"] == 0 and body["not_digits"] == []
+    refusal = digit["not_a_digit_probability"]  # 0 from a ten-output model: then exactly as today
+    assert body["probability"] == pytest.approx(max(body["probabilities"]) * (1 - refusal))
+    assert 0 <= refusal < limits.NOT_A_DIGIT_THRESHOLD and body["not_digits"] == []
     assert digit["box"] == pytest.approx(ink_box(image), abs=1)
     assert decoded_png(digit["model_input"]).shape == (28, 28)
     np.testing.assert_array_equal(decoded_png(digit["model_input"]), decoded_png(body["input_image"]))
@@ -178,7 +181,7 @@ def test_predict_stores_the_verdict_number_and_each_mark(client, canvas_digits):
     assert mark.box == body["digits"][0]["box"]
     assert mark.probability == pytest.approx(body["digits"][0]["probability"])
     assert mark.probabilities == pytest.approx(body["digits"][0]["probabilities"])
-    assert mark.not_a_digit_probability == 0
+    assert mark.not_a_digit_probability == pytest.approx(body["digits"][0]["not_a_digit_probability"])
     np.testing.assert_array_equal(mark.model_input_array, decoded_png(body["digits"][0]["model_input"]))
     np.testing.assert_array_equal(mark.model_input_array, row.model_input_array)
 
@@ -260,3 +263,68 @@ def test_the_schema_documents_read_and_the_reading(client):
         assert "the number as an integer" in properties["prediction"]["description"]
     digit = components[fields(read, "200")["digits"]["items"]["$ref"].rsplit("/", 1)[-1]]["properties"]
     assert set(DIGIT_FIELDS) <= set(digit)
+
+
+# Numbers through the API: the segmentation finds the digits ------------------------------------------
+
+
+def test_a_number_drawn_on_one_canvas_is_read_and_stored_whole(client, mnist_digit):
+    digits = [mnist_digit(1), mnist_digit(9), mnist_digit(8), mnist_digit(4)]
+    image, columns = number_canvas(digits)
+    live = post(client, "/api/read", image).json()
+    response = post(client, "/api/predict", image)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert {field: body[field] for field in READING_FIELDS} == live
+    assert (body["verdict"], body["number"], body["prediction"]) == ("number", "1984", 1984)
+    assert [digit["digit"] for digit in body["digits"]] == [1, 9, 8, 4]
+    for digit, (left, right) in zip(body["digits"], columns, strict=True):
+        x, _, width, _ = digit["box"]
+        assert left - 2 <= x and x + width <= right + 2  # where it was drawn, in the sent image's pixels
+    assert body["probability"] == pytest.approx(np.prod([digit["probability"] for digit in body["digits"]]))
+    row = Prediction.objects.get(pk=body["id"])
+    assert row.number == "1984" and row.marks.count() == 4 and row.digit_count == 4
+
+
+def test_more_digits_than_a_reading_takes_is_refused_and_nothing_is_stored(client, mnist_test_set):
+    images, _ = mnist_test_set
+    image, _ = number_canvas(images[300 : 300 + limits.MAX_DIGITS + 1], supersample=1)
+    for url in ("/api/read", "/api/predict"):
+        response = post(client, url, image)
+        assert response.status_code == 422 and response.json()["code"] == "too_many_marks"
+        assert str(limits.MAX_DIGITS) in response.json()["detail"]
+    assert Prediction.objects.count() == 0
+
+
+def test_the_read_answer_is_what_the_reading_serializer_gives(canvas_digits, mnist_digit):
+    """/api/read builds its answer directly (serializers.reading_data), for speed: the same as the
+    serializer the schema documents, for a digit, a number and what is not a digit."""
+    classifier = inference.get_classifier()
+    digit = reading.read_image(canvas_digits[2][0])
+    _, number = number_reading([mnist_digit(4), mnist_digit(0), mnist_digit(4, 1)], classifier)
+    refused = reading.Reading(
+        marks=reading.mark_readings(
+            [
+                segmentation.Mark(
+                    box=(1, 2, 3, 4),
+                    model_input=np.zeros((28, 28), np.uint8),
+                    outputs=np.r_[np.full(10, 0.02), 0.8],
+                )
+            ]
+        ),
+        model_version="test",
+    )
+    for read in (digit, number, refused):
+        assert json.dumps(reading_data(read)) == json.dumps(ReadingSerializer(read).data)
+
+
+def test_the_predict_answer_is_what_the_predict_serializer_gives(rf, canvas_digits, mnist_digit):
+    """/api/predict builds its answer directly too (serializers.predict_data): the same as the serializer
+    the schema documents, for a digit and a number."""
+    image, columns = number_canvas([mnist_digit(5), mnist_digit(3)])
+    request = rf.post("/api/predict")
+    for drawing in (canvas_digits[6][0], image):
+        prediction = services.record_prediction(image=png_of(drawing), source="web")
+        documented = PredictResponseSerializer(prediction, context={"request": request}).data
+        assert json.dumps(predict_data(prediction, request=request)) == json.dumps(documented)
