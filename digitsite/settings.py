@@ -314,8 +314,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": limits.API_PAGE_SIZE,
     "EXCEPTION_HANDLER": "recognizer.exceptions.api_exception_handler",
     # POST /api/predict per client address (recognizer.throttles); generous: people draw, bursts are bots.
+    # POST /api/read has its own count, higher: the page reads the drawing after each stroke.
     "DEFAULT_THROTTLE_RATES": {
-        "predict": request_rate("DJANGO_PREDICT_THROTTLE_RATE", default=limits.PREDICT_RATE)
+        "predict": request_rate("DJANGO_PREDICT_THROTTLE_RATE", default=limits.PREDICT_RATE),
+        "read": request_rate("DJANGO_READ_THROTTLE_RATE", default=limits.READ_RATE),
     },
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

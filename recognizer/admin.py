@@ -1,5 +1,6 @@
 import numpy as np
 from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +10,8 @@ from recognizer import selectors, services
 from recognizer.contract import NUM_DIGITS
 from recognizer.datasets import IMAGES_NAME, LABELS_NAME, mnist_zip
 from recognizer.errors import ModelUnavailable, NoEarlierModel
-from recognizer.models import Feedback, ModelVersion, Prediction
+from recognizer.images import model_input_png, png_data_url
+from recognizer.models import Feedback, MarkReading, ModelVersion, Prediction
 
 # No inline style anywhere (the Content-Security-Policy allows none): the look is in admin.css.
 ADMIN_CSS = {"all": ["recognizer/admin.css"]}
@@ -23,6 +25,61 @@ def image_tag(url, *, size, label):
 
 
 BAR_WIDTH = 240  # px, of a probability of 1
+
+
+class DigitCountFilter(admin.SimpleListFilter):
+    title = "number of digits"
+    parameter_name = "digits"
+
+    def lookups(self, request, model_admin):
+        counts = model_admin.get_queryset(request).values_list("digit_count", flat=True).distinct()
+        return [
+            (str(count), "none (not a digit)" if count == 0 else str(count)) for count in sorted(set(counts))
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() is not None and self.value().isdigit():
+            return queryset.filter(digit_count=int(self.value()))
+        return queryset
+
+
+class MarkReadingInline(admin.TabularInline):
+    """Each mark of the drawing, left to right: its 28×28 input and what the model read."""
+
+    model = MarkReading
+    extra = 0
+    can_delete = False
+    fields = ["position", "input_thumbnail", "read_as", "probability_percent", "not_a_digit_percent", "box"]
+    readonly_fields = fields
+    verbose_name = "mark"
+    verbose_name_plural = "Marks, left to right"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="28×28 input")
+    def input_thumbnail(self, mark):
+        return image_tag(input_data_url(mark), size=56, label=f"28×28 input of mark {mark.position}")
+
+    @admin.display(description="Read as")
+    def read_as(self, mark):
+        return mark.digit if mark.is_digit else f"not a digit (best guess {mark.digit})"
+
+    @admin.display(description="Probability")
+    def probability_percent(self, mark):
+        return f"{mark.probability:.2%}"
+
+    @admin.display(description="Not a digit")
+    def not_a_digit_percent(self, mark):
+        return f"{mark.not_a_digit_probability:.2%}"
+
+
+def input_data_url(mark):
+    """A mark's 28×28 input as a data URL: the page needs no request per mark (CSP allows data: images)."""
+    return png_data_url(model_input_png(mark.model_input_array))
 
 
 class FeedbackFilter(admin.SimpleListFilter):
@@ -45,8 +102,8 @@ class PredictionAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "drawing_thumbnail",
-        "input_thumbnail",
-        "predicted_digit",
+        "digit_inputs",
+        "answer_read",
         "true_label_mark",
         "probability_percent",
         "model_version",
@@ -54,13 +111,28 @@ class PredictionAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_display_links = ["id", "drawing_thumbnail"]
-    list_filter = [FeedbackFilter, "predicted_digit", "true_label", "model_version", "source", "created_at"]
+    list_filter = [
+        "verdict",
+        DigitCountFilter,
+        FeedbackFilter,
+        "true_not_a_digit",
+        "predicted_digit",
+        "true_label",
+        "model_version",
+        "source",
+        "created_at",
+    ]
+    show_facets = admin.ShowFacets.ALWAYS  # the filters count: how many non-digits, numbers of each length
+    inlines = [MarkReadingInline]
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over the whole history on every page
     actions = ["export_mnist_dataset"]
     fields = [
         "drawing_large",
+        "verdict",
+        "number",
+        "true_answer",
         "input_large",
         "predicted_digit",
         "probability_percent",
@@ -78,13 +150,51 @@ class PredictionAdmin(admin.ModelAdmin):
         css = ADMIN_CSS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("drawing_png", "thumbnail_png")
+        marks = MarkReading.objects.only("prediction_id", "position", "is_digit", "digit", "model_input")
+        return (
+            super()
+            .get_queryset(request)
+            .defer("drawing_png", "thumbnail_png")
+            .prefetch_related(Prefetch("marks", queryset=marks))
+        )
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Read as", ordering="number")
+    def answer_read(self, prediction):
+        if prediction.number is None:
+            return format_html('<span class="verdict verdict--not-a-digit">not a digit</span>')
+        return format_html(
+            '<span class="verdict verdict--{}">{}</span>', prediction.verdict, prediction.number
+        )
+
+    @admin.display(description="Marks read (28×28)")
+    def digit_inputs(self, prediction):
+        """Each mark's 28×28 input, left to right; what is not a digit is marked so."""
+        return format_html(
+            '<span class="mark-inputs">{}</span>',
+            format_html_join(
+                "",
+                '<img src="{}" width="28" height="28" alt="{}" title="{}" class="digit-input{}">',
+                (
+                    (
+                        input_data_url(mark),
+                        label := (str(mark.digit) if mark.is_digit else "not a digit"),
+                        label,
+                        "" if mark.is_digit else " digit-input--not-digit",
+                    )
+                    for mark in prediction.marks_in_order
+                ),
+            ),
+        )
+
+    @admin.display(description="True answer")
+    def true_answer(self, prediction):
+        return prediction.true_answer or "–"
 
     @admin.display(description="Drawing")
     def drawing_thumbnail(self, prediction):
@@ -109,13 +219,13 @@ class PredictionAdmin(admin.ModelAdmin):
             title,
             state.value,
             mark,
-            prediction.true_label,
+            prediction.true_answer,
         )
 
     @admin.action(description="Export selected as an MNIST dataset (zip of IDX files)", permissions=["view"])
     def export_mnist_dataset(self, request, queryset):
-        drawings = selectors.labelled_drawings(predictions=queryset)
-        skipped = queryset.count() - len(drawings)
+        drawings = selectors.labelled_digits(predictions=queryset)
+        skipped = queryset.count() - len(set(drawings.ids.tolist()))
         if not len(drawings):
             self.message_user(
                 request,

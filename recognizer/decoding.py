@@ -11,7 +11,7 @@ import struct
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from recognizer import limits
 from recognizer.errors import ImageTooLarge, ImageTooSmall, InvalidImage, UnsupportedImageFormat
@@ -138,7 +138,23 @@ def open_image(data):
         image.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, EOFError):
         raise InvalidImage("The image is truncated or corrupt and cannot be read.") from None
-    return image
+    return upright(image)
+
+
+EXIF_ORIENTATION = 0x0112
+
+
+def upright(image):
+    """`image` turned the way its EXIF orientation says it is seen (a phone photo is stored as the
+    sensor saw it, with a tag saying how to turn it): the ink is searched, and the drawing stored, as
+    the person saw it."""
+    try:
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    except (OSError, SyntaxError, ValueError, TypeError):  # a damaged EXIF block: the pixels stand
+        return image
+    if orientation not in range(2, 9):
+        return image
+    return ImageOps.exif_transpose(image)
 
 
 def webp_size(data):

@@ -8,6 +8,9 @@ MB = 1024 * 1024
 # Requests
 MAX_REQUEST_BYTES = 2 * MB  # a whole request body (DATA_UPLOAD_MAX_MEMORY_SIZE); a canvas PNG is ~10–100 KB
 PREDICT_RATE = "120/min"  # POST /api/predict per client, unless DJANGO_PREDICT_THROTTLE_RATE says otherwise
+# POST /api/read per client, unless DJANGO_READ_THROTTLE_RATE says otherwise: the page reads the drawing
+# after each stroke, so a person drawing quickly, or a few behind one address, need several a second.
+READ_RATE = "600/min"
 REQUEST_HEADER_SECONDS = 10  # a request's headers must arrive within this (DJANGO_REQUEST_HEADER_SECONDS)...
 REQUEST_BODY_SECONDS = 20  # ...and its body within this (DJANGO_REQUEST_BODY_SECONDS), else 408
 
@@ -41,6 +44,10 @@ STORED_DRAWING_MAX_SIDE = 1024  # a larger drawing is kept downscaled (it is rea
 THUMBNAIL_SIDE = 140  # the small copy lists show (history tiles, the admin list): half a 280 px canvas
 THUMBNAIL_MAX_BYTES = 16 * 1024  # 24 history tiles of noise stay under 400 KB
 ROW_BYTES_BESIDE_IMAGES = 8 * 1024  # model input (784), probabilities, hashes and dates: ~2 KB used
-STORED_DRAWING_MAX_BYTES = MAX_STORED_BYTES - THUMBNAIL_MAX_BYTES - ROW_BYTES_BESIDE_IMAGES
+MAX_STORED_MARKS = 2 * MAX_DIGITS  # marks kept per drawing (digits and not digits; more are refused)
+MARK_ROW_BYTES = 2 * 1024  # one mark: its model input (784), box and probabilities: ~1.2 KB used
+STORED_DRAWING_MAX_BYTES = (
+    MAX_STORED_BYTES - THUMBNAIL_MAX_BYTES - ROW_BYTES_BESIDE_IMAGES - MAX_STORED_MARKS * MARK_ROW_BYTES
+)
 DATABASE_MIN_FREE_MB = 64  # below this free on the database's disk (SQLite), health says 503
 PRUNE_BATCH_SIZE = 1000  # rows deleted per transaction by prune_predictions

@@ -18,6 +18,12 @@ from recognizer.errors import EmptyDrawing
 
 INK_SEARCH_SIDE = 1024  # a 20-pixel digit needs no more: larger images are shrunk before the ink search
 INK_THRESHOLD = 0.2  # how much ink makes a pixel part of the drawing (ignores JPEG noise and paper)
+# Faint ink (a grey pen, a light pencil photo) is scaled to its own strongest level, so it reads like
+# dark ink. Below this strongest level, or in fewer pixels than this, a faint mark is paper texture or
+# JPEG noise, not a drawing.
+FAINTEST_INK = 0.15
+MIN_FAINT_INK_PIXELS = 24
+STRONGEST_PERCENTILE = 90  # the "strongest level": this percentile of the pixels at least half the peak
 
 
 # Find the ink --------------------------------------------------------------------------------------
@@ -43,7 +49,28 @@ def background_level(values):
 
 
 def ink_of(image):
-    """How much ink each pixel holds, float32 in [0, 1]: 1 is a stroke, 0 the background."""
+    """How much ink each pixel holds, float32 in [0, 1]: 1 is a stroke, 0 the background. Faint ink is
+    scaled to its own strongest level (`at_full_strength`)."""
+    return at_full_strength(raw_ink_of(image))
+
+
+def at_full_strength(ink):
+    """`ink` scaled so its strongest strokes reach 1: a grey pen reads like a black one. A faint mark too
+    weak or too small to be a drawing (paper texture, JPEG noise) is no ink at all."""
+    peak = float(ink.max()) if ink.size else 0.0
+    if peak >= 1.0 or peak <= 0.0:
+        return ink
+    strong = ink[ink >= peak / 2]
+    level = float(np.percentile(strong, STRONGEST_PERCENTILE))
+    if level >= 1.0:
+        return ink
+    if level < FAINTEST_INK or strong.size < MIN_FAINT_INK_PIXELS:
+        return np.zeros_like(ink)
+    return np.minimum(ink / np.float32(level), 1.0)
+
+
+def raw_ink_of(image):
+    """The ink measured against the background, before faint ink is scaled up."""
     if has_transparency(image):
         rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
@@ -112,8 +139,12 @@ def centre_by_mass(patch, size=IMAGE_SIZE, centre=CENTRE_OF_MASS):
 def normalise_ink(ink):
     """Ink in [0, 1] of any size → the (28, 28) uint8 MNIST-style model input."""
     patch = fit_in_box(crop_to_ink(ink))
-    if patch.sum() <= 0:
+    peak = patch.max()
+    if peak <= 0:
         raise EmptyDrawing()
+    if peak < 1.0:
+        # A thin pen shrunk to 20 px fades to grey; MNIST's strokes always reach full white.
+        patch = patch / peak
     return np.round(centre_by_mass(patch) * 255).astype(np.uint8)
 
 

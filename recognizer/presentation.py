@@ -1,8 +1,11 @@
-"""How the statistics page shows its numbers: percentages, table rows and chart geometry (recognizer.charts),
-from a selectors.PredictionStats. The view picks the model version; this module shapes the page."""
+"""How the pages show their numbers: the statistics page's percentages, table rows and chart geometry
+(recognizer.charts) from a selectors.PredictionStats, and one drawing's marks and bars. The views pick
+what to show; this module shapes the page."""
 
 from recognizer import charts, limits
 from recognizer.contract import DIGITS
+from recognizer.images import model_input_png, png_data_url
+from recognizer.models import Feedback, Verdict
 
 
 def percent(part, whole):
@@ -37,4 +40,44 @@ def stats_context(stats, *, days_shown=limits.STATS_DAYS):
         "heatmap": charts.confusion_heatmap(stats.confusion_matrix),
         "confusion_rows": confusion_rows(stats.confusion_matrix),
         "column_totals": [sum(column) for column in zip(*stats.confusion_matrix)],
+        "verdict_rows": [
+            {"verdict": verdict, "count": count, "percent": percent(count, stats.total)}
+            for verdict, count in stats.per_verdict
+        ],
+        "number_accuracy_percent": percent(stats.numbers.numbers_right, stats.numbers.numbers),
+        "digit_accuracy_percent": percent(stats.numbers.digits_right, stats.numbers.digits),
+    }
+
+
+BAR_WIDTH = 160  # px of a probability of 1, in a mark's probability bars
+
+
+def mark_context(mark):
+    """One stored mark as the drawing's page shows it: its input, what it was read as, its bars."""
+    return {
+        "mark": mark,
+        "input_url": png_data_url(model_input_png(mark.model_input_array)),
+        "percent": mark.probability * 100,
+        "not_a_digit_percent": mark.not_a_digit_probability * 100,
+        "bars": [
+            {
+                "digit": digit,
+                "width": round(value * BAR_WIDTH, 1),
+                "percent": value * 100,
+                "top": digit == mark.digit,
+            }
+            for digit, value in enumerate(mark.probabilities)
+        ],
+    }
+
+
+def prediction_context(prediction):
+    """The template context of one drawing's page (a Prediction with its marks)."""
+    return {
+        "prediction": prediction,
+        "percent": prediction.probability * 100,
+        "marks": [mark_context(mark) for mark in prediction.marks_in_order],
+        "bar_width": BAR_WIDTH,
+        "feedback": Feedback,
+        "verdicts": Verdict,
     }

@@ -4,38 +4,54 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Prefetch, Q
 from django.db.models.functions import TruncDate
 
-from recognizer.contract import DIGITS, IMAGE_SIZE
+from recognizer.contract import DIGITS, IMAGE_SIZE, NOT_A_DIGIT
 from recognizer.errors import ModelNotRegistered
-from recognizer.models import Feedback, ModelVersion, Prediction
+from recognizer.models import Feedback, MarkReading, ModelVersion, Prediction, Verdict
 
 
-def list_predictions(*, digit=None):
-    """All predictions, newest first, optionally only those read as `digit`."""
-    predictions = Prediction.objects.defer("drawing_png", "thumbnail_png")
+def list_predictions(*, digit=None, verdict=None):
+    """All predictions, newest first, with their marks, optionally only those read as `digit` (the
+    seed's field: for a number, its least certain digit) or as `verdict`."""
+    predictions = Prediction.objects.defer("drawing_png", "thumbnail_png").prefetch_related("marks")
     if digit is not None:
         predictions = predictions.filter(predicted_digit=digit)
+    if verdict is not None:
+        predictions = predictions.filter(verdict=verdict)
     return predictions
 
 
 def get_prediction(*, prediction_id):
-    """One prediction, or Prediction.DoesNotExist."""
-    return Prediction.objects.get(pk=prediction_id)
+    """One prediction, with its marks, or Prediction.DoesNotExist."""
+    return Prediction.objects.prefetch_related("marks").get(pk=prediction_id)
 
 
-def list_prediction_summaries():
-    """All predictions, newest first, with only what a gallery shows (the drawing is fetched by URL)."""
-    return Prediction.objects.only(
+def list_prediction_summaries(*, verdict=None, digit=None, feedback=None):
+    """All predictions, newest first, with only what a gallery shows (the drawing is fetched by URL);
+    with `verdict`, those read so; with `digit`, those in whose reading it appears (a number's digits,
+    or the digit read); with `feedback`, those in that Feedback state."""
+    predictions = Prediction.objects.all()
+    if verdict is not None:
+        predictions = predictions.filter(verdict=verdict)
+    if digit is not None:
+        predictions = predictions.filter(number__contains=str(digit))
+    if feedback is not None:
+        predictions = predictions.with_feedback(feedback)
+    return predictions.only(
         "id",
         "created_at",
         "source",
+        "verdict",
+        "number",
         "predicted_digit",
         "probability",
         "drawing_width",
         "drawing_height",
+        "true_number",
         "true_label",
+        "true_not_a_digit",
     )
 
 
@@ -118,11 +134,12 @@ def feedback_accuracy(*, model_version=None):
 
 
 def confusion_matrix(*, model_version=None):
-    """10×10 counts of the drawings with feedback: rows the true digit, columns the predicted one."""
+    """10×10 counts of the one-digit drawings with feedback of one digit: rows the true digit, columns
+    the one read."""
     matrix = [[0] * len(DIGITS) for _ in DIGITS]
     rows = (
         Prediction.objects.of_version(model_version)
-        .with_feedback()
+        .filter(verdict=Verdict.DIGIT, true_label__isnull=False)
         .values("true_label", "predicted_digit")
         .annotate(count=Count("id"))
         .order_by()
@@ -133,13 +150,86 @@ def confusion_matrix(*, model_version=None):
 
 
 @dataclass
+class NumberAccuracy:
+    """How well numbers are read, from the feedback that gave a number."""
+
+    numbers_right: int  # drawings of a number (2+ digits, says the feedback) read whole and exact
+    numbers: int  # drawings of a number with feedback
+    digits_right: int  # digits read right, where as many digits were read as were drawn
+    digits: int  # digits compared so
+
+    @property
+    def number_accuracy(self):
+        return self.numbers_right / self.numbers if self.numbers else None
+
+    @property
+    def digit_accuracy(self):
+        return self.digits_right / self.digits if self.digits else None
+
+
+def number_accuracy(*, model_version=None):
+    numbers = Prediction.objects.of_version(model_version).filter(true_number__regex=r"^[0-9]{2,}$")
+    counts = numbers.aggregate(numbers=Count("id"), right=Count("id", filter=Feedback.CONFIRMED.condition))
+    digits_right = digits = 0
+    compared = (
+        Prediction.objects.of_version(model_version)
+        .filter(true_number__isnull=False, number__isnull=False)
+        .values_list("number", "true_number")
+    )
+    for read, drawn in compared.iterator(chunk_size=2000):
+        if len(read) == len(drawn):
+            digits += len(drawn)
+            digits_right += sum(a == b for a, b in zip(read, drawn, strict=True))
+    return NumberAccuracy(counts["right"], counts["numbers"], digits_right, digits)
+
+
+@dataclass
+class NotDigitCounts:
+    """Drawings read as "not a digit", and what the people who drew them said."""
+
+    read: int  # read as not a digit
+    confirmed: int  # read so, and the person agreed
+    wrongly_refused: int  # read so, but the person gave the digits they drew
+    missed: int  # read as digits, but the person said it is not a digit
+
+    @property
+    def said_not_a_digit(self):
+        return self.confirmed + self.missed
+
+
+def not_digit_counts(*, model_version=None):
+    counts = Prediction.objects.of_version(model_version).aggregate(
+        read=Count("id", filter=Q(verdict=Verdict.NOT_A_DIGIT)),
+        confirmed=Count("id", filter=Q(verdict=Verdict.NOT_A_DIGIT, true_not_a_digit=True)),
+        wrongly_refused=Count("id", filter=Q(verdict=Verdict.NOT_A_DIGIT, true_number__isnull=False)),
+        missed=Count("id", filter=Q(true_not_a_digit=True) & ~Q(verdict=Verdict.NOT_A_DIGIT)),
+    )
+    return NotDigitCounts(**counts)
+
+
+def predictions_per_verdict(*, model_version=None):
+    """How many drawings were read as each Verdict, in Verdict's order."""
+    counts = dict(
+        Prediction.objects.of_version(model_version)
+        .values("verdict")
+        .annotate(count=Count("id"))
+        .order_by()
+        .values_list("verdict", "count")
+    )
+    return [(verdict, counts.get(verdict.value, 0)) for verdict in Verdict]
+
+
+@dataclass
 class PredictionStats:
     model_version: str | None  # None: all versions together
     total: int
     per_day: list  # [(date, count)]
-    per_digit: list  # count read as each digit 0-9
+    per_digit: list  # count read as each digit 0-9 (a number's least certain digit; a non-digit's guess)
     feedback: FeedbackAccuracy
     confusion_matrix: list  # rows: true digit, columns: predicted
+    per_verdict: list  # [(Verdict, count)]
+    numbers: NumberAccuracy
+    not_digits: NotDigitCounts
 
 
 def prediction_stats(*, model_version=None):
@@ -152,6 +242,9 @@ def prediction_stats(*, model_version=None):
         per_digit=per_digit,
         feedback=feedback_accuracy(model_version=model_version),
         confusion_matrix=confusion_matrix(model_version=model_version),
+        per_verdict=predictions_per_verdict(model_version=model_version),
+        numbers=number_accuracy(model_version=model_version),
+        not_digits=not_digit_counts(model_version=model_version),
     )
 
 
@@ -160,37 +253,74 @@ def prediction_stats(*, model_version=None):
 
 @dataclass
 class LabelledDrawings:
-    """Drawings people labelled, as MNIST arrays: what the model read and the digit they drew."""
+    """Marks people labelled, as MNIST arrays: what the model read and what was drawn.
 
-    ids: np.ndarray  # (n,) int64, the Prediction ids
+    A mark's label is its true digit, or contract.NOT_A_DIGIT. Feedback labels the marks of a drawing
+    when it says how many digits there were: a number (or one digit) of as many digits as were read
+    labels the digits left to right (or, when as many marks were found as digits drawn, every mark: a
+    digit wrongly refused is learned too); "not a digit" labels every mark not a digit."""
+
+    ids: np.ndarray  # (n,) int64, the Prediction ids (a drawing's marks share one)
     images: np.ndarray  # (n, 28, 28) uint8, white ink on black: the stored model inputs
-    labels: np.ndarray  # (n,) uint8, the true digits
-    predicted: np.ndarray  # (n,) uint8, what the model that served them read
+    labels: np.ndarray  # (n,) uint8, the true digits (or NOT_A_DIGIT)
+    predicted: np.ndarray  # (n,) uint8, what the model that served them read (or NOT_A_DIGIT)
 
     def __len__(self):
         return len(self.ids)
 
 
+def labelled_marks(prediction):
+    """[(mark, true label)] for a Prediction with feedback and its marks (see LabelledDrawings)."""
+    marks = prediction.marks_in_order
+    if prediction.true_not_a_digit:
+        return [(mark, NOT_A_DIGIT) for mark in marks]
+    if prediction.true_number is None:
+        return []
+    truth = [int(digit) for digit in prediction.true_number]
+    digits = prediction.digits
+    if len(digits) == len(truth):
+        return list(zip(digits, truth, strict=True))
+    if len(marks) == len(truth):
+        return list(zip(marks, truth, strict=True))
+    return []
+
+
 def labelled_drawings(*, predictions=None):
-    """The drawings with feedback among `predictions` (a queryset; default all), in id order."""
+    """The labelled marks of the drawings with feedback among `predictions` (a queryset; default all),
+    in id order, then left to right."""
     predictions = Prediction.objects.all() if predictions is None else predictions
     rows = (
         predictions.with_feedback()
         .order_by("id")
-        .values_list("id", "model_input", "true_label", "predicted_digit")
+        .only("id", "true_number", "true_not_a_digit")
+        .prefetch_related(None)  # whatever the queryset prefetched (the admin's list), this instead
+        .prefetch_related(Prefetch("marks", queryset=MarkReading.objects.order_by("position")))
     )
     ids, inputs, labels, predicted = [], [], [], []
-    for prediction_id, model_input, label, digit in rows.iterator(chunk_size=2000):
-        ids.append(prediction_id)
-        inputs.append(bytes(model_input))
-        labels.append(label)
-        predicted.append(digit)
+    for prediction in rows.iterator(chunk_size=2000):
+        for mark, label in labelled_marks(prediction):
+            ids.append(prediction.pk)
+            inputs.append(bytes(mark.model_input))
+            labels.append(label)
+            predicted.append(mark.digit if mark.is_digit else NOT_A_DIGIT)
     images = np.frombuffer(b"".join(inputs), dtype=np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
     return LabelledDrawings(
         ids=np.asarray(ids, dtype=np.int64),
         images=images,
         labels=np.asarray(labels, dtype=np.uint8),
         predicted=np.asarray(predicted, dtype=np.uint8),
+    )
+
+
+def labelled_digits(*, predictions=None):
+    """labelled_drawings without the marks labelled "not a digit": digits only, as MNIST has them."""
+    labelled = labelled_drawings(predictions=predictions)
+    digits = labelled.labels < len(DIGITS)
+    return LabelledDrawings(
+        ids=labelled.ids[digits],
+        images=labelled.images[digits],
+        labels=labelled.labels[digits],
+        predicted=labelled.predicted[digits],
     )
 
 

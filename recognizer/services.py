@@ -7,43 +7,43 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recognizer import decoding, limits, metrics, preprocessing, registry
-from recognizer.contract import DIGITS, model_version_of, scaled, split_outputs
+from recognizer import decoding, limits, metrics, reading, registry
+from recognizer.contract import DIGITS, model_version_of
 from recognizer.errors import FeedbackNotAllowed, ModelUnavailable, NoEarlierModel
 from recognizer.health import stored_safely
 from recognizer.images import stored_png, thumbnail_png
-from recognizer.inference import DigitClassifier, get_classifier
+from recognizer.inference import DigitClassifier
 from recognizer.litert import read_model_file
-from recognizer.models import ModelVersion, Prediction, hash_feedback_token
+from recognizer.models import MarkReading, ModelVersion, Prediction, hash_feedback_token
 from recognizer.selectors import get_model_version
 
 
 def record_prediction(*, image, source=Prediction.Source.API):
-    """Read the digit in a drawing as a client sent it and store drawing and answer together.
+    """Read a drawing as a client sent it (recognizer.reading) and store drawing and reading together.
 
     `image` is what the request carried: a data URL or bare base64 text, the bytes of an image file,
-    or an uploaded file. It is decoded (recognizer.decoding), normalised to the 28×28 model input
-    (recognizer.preprocessing) and classified; then one INSERT stores it all — the drawing and its
-    thumbnail bounded by recognizer.limits — in one transaction, committed only if the database file is
-    still there (recognizer.health): the caller answers only once it is committed. The returned
-    Prediction carries `feedback_token`, the plain token its client needs to give feedback: only its
-    hash is stored, so this is the one time it can be read.
+    or an uploaded file. It is decoded (recognizer.decoding) and read, each mark normalised to its
+    28×28 model input and all read in one batched call; then the drawing and its thumbnail (bounded by
+    recognizer.limits) and each mark are stored in one transaction, committed only if the database file
+    is still there (recognizer.health): the caller answers only once it is committed. The returned
+    Prediction carries `reading` (recognizer.reading.Reading) and `feedback_token`, the plain token its
+    client needs to give feedback: only its hash is stored, so this is the one time it can be read.
 
     Raises recognizer.errors.InvalidImage (or a subclass) for a drawing that cannot be read,
     ModelUnavailable when there is no model to serve, DatabaseUnavailable (or Django's
     OperationalError) when the database cannot store it; nothing is stored then.
     """
     decoded = decoding.decode(image)
-    model_input = preprocessing.normalise_image(decoded.image)
-    classifier = get_classifier()
-    digit_probabilities, _ = split_outputs(classifier.probabilities(scaled(model_input)))
-    probabilities = digit_probabilities[0]
-    digit = int(np.argmax(probabilities))
+    return store_reading(decoded=decoded, read=reading.read_image(decoded.image), source=source)
+
+
+def store_reading(*, decoded, read, source=Prediction.Source.API):
+    """Store a drawing (recognizer.decoding.DecodedImage) and its Reading, as record_prediction does."""
+    representative = read.representative
     feedback_token = secrets.token_urlsafe(32)
     drawing, thumbnail = stored_png(decoded), thumbnail_png(decoded.image)  # before the write lock
     with stored_safely():
@@ -53,37 +53,83 @@ def record_prediction(*, image, source=Prediction.Source.API):
             thumbnail_png=thumbnail,
             drawing_width=decoded.image.width,
             drawing_height=decoded.image.height,
-            model_input=model_input.tobytes(),
-            predicted_digit=digit,
-            probability=float(probabilities[digit]),
-            probabilities=[float(value) for value in probabilities],
-            model_version=classifier.version,
+            verdict=read.verdict,
+            number=read.number,
+            digit_count=len(read.digits),
+            model_input=representative.model_input.tobytes(),
+            predicted_digit=representative.digit,
+            probability=read.probability,
+            probabilities=list(representative.probabilities),
+            model_version=read.model_version,
             feedback_token_hash=hash_feedback_token(feedback_token),
         )
+        marks = MarkReading.objects.bulk_create(
+            MarkReading(
+                prediction=prediction,
+                position=position,
+                box_x=mark.box[0],
+                box_y=mark.box[1],
+                box_width=mark.box[2],
+                box_height=mark.box[3],
+                is_digit=mark.is_digit,
+                digit=mark.digit,
+                probability=mark.probability,
+                probabilities=list(mark.probabilities),
+                not_a_digit_probability=mark.not_a_digit_probability,
+                model_input=mark.model_input.tobytes(),
+            )
+            for position, mark in enumerate(read.marks)
+        )
     metrics.prediction_recorded(prediction=prediction)
+    prediction.marks_in_order = marks
+    prediction.reading = read
     prediction.feedback_token = feedback_token
     return prediction
 
 
-def record_feedback(*, prediction_id, label, token):
-    """Record that the drawing `prediction_id` is of the digit `label` (0-9), replacing any earlier
-    answer. Returns the updated Prediction.
+def record_feedback(*, prediction_id, token, label=None, number=None, not_a_digit=False):
+    """Record what the drawing `prediction_id` really is, replacing any earlier answer: exactly one of
+    `label` (the digit 0-9), `number` (its digits as text, 1 to limits.MAX_DIGITS of them) or
+    `not_a_digit=True`. Returns the updated Prediction.
 
-    Raises Prediction.DoesNotExist for an unknown id, FeedbackNotAllowed when `token` is not the one
-    given with that prediction.
+    Raises ValueError for anything else, Prediction.DoesNotExist for an unknown id, FeedbackNotAllowed
+    when `token` is not the one given with that prediction.
     """
-    if label not in DIGITS:
-        raise ValueError(f"label must be a digit 0-9, not {label!r}")
+    given = [label is not None, number is not None, bool(not_a_digit)]
+    if given.count(True) != 1:
+        raise ValueError("give exactly one of label, number and not_a_digit")
+    if label is not None:
+        if label not in DIGITS:
+            raise ValueError(f"label must be a digit 0-9, not {label!r}")
+        number = str(label)
+    if number is not None and not is_number_text(number):
+        raise ValueError(f"number must be 1 to {limits.MAX_DIGITS} digits 0-9, not {number!r}")
     prediction = Prediction.objects.only(
-        "id", "predicted_digit", "model_version", "feedback_token_hash", "true_label", "feedback_at"
+        "id",
+        "verdict",
+        "number",
+        "predicted_digit",
+        "model_version",
+        "feedback_token_hash",
+        "true_number",
+        "true_label",
+        "true_not_a_digit",
+        "feedback_at",
     ).get(pk=prediction_id)
     if not prediction.feedback_token_matches(token):
         raise FeedbackNotAllowed()
-    prediction.true_label = label
+    prediction.true_number = number
+    prediction.true_label = int(number) if number is not None and len(number) == 1 else None
+    prediction.true_not_a_digit = bool(not_a_digit)
     prediction.feedback_at = timezone.now()
-    prediction.save(update_fields=["true_label", "feedback_at"])
+    prediction.save(update_fields=["true_number", "true_label", "true_not_a_digit", "feedback_at"])
     metrics.feedback_recorded(prediction=prediction)
     return prediction
+
+
+def is_number_text(text):
+    """Whether `text` is a number as feedback gives it: 1 to MAX_DIGITS ASCII digits."""
+    return isinstance(text, str) and 1 <= len(text) <= limits.MAX_DIGITS and text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True)
@@ -113,7 +159,8 @@ def prune_predictions(*, older_than, batch_size=limits.PRUNE_BATCH_SIZE, dry_run
         with transaction.atomic():
             ids = list(old.order_by("created_at", "id").values_list("id", flat=True)[:batch_size])
             if ids:
-                count, _ = Prediction.objects.filter(id__in=ids).delete()
+                _, deleted_per_model = Prediction.objects.filter(id__in=ids).delete()  # and their marks
+                count = deleted_per_model.get(Prediction._meta.label, 0)
         if not ids:
             break
         deleted += count

@@ -6,7 +6,7 @@ from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
-from recognizer import metrics
+from recognizer import limits, metrics
 from recognizer.clients import client_address
 
 logger = logging.getLogger(__name__)
@@ -49,3 +49,12 @@ class FeedbackRateThrottle(PredictRateThrottle):
     def get_rate(self):
         rates = api_settings.DEFAULT_THROTTLE_RATES
         return rates[self.scope] if self.scope in rates else rates["predict"]
+
+
+class ReadRateThrottle(PredictRateThrottle):
+    """Live readings (POST /api/read) per client address, counted apart from drawings stored and at their
+    own, higher rate (DJANGO_READ_THROTTLE_RATE): the page reads the drawing after each stroke."""
+
+    def get_rate(self):
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        return rates.get(self.scope, limits.READ_RATE)  # None: no limit

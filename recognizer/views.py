@@ -1,5 +1,7 @@
 """Pages and images."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
@@ -13,7 +15,7 @@ from recognizer import limits, metrics, presentation, selectors
 from recognizer.clients import address_in
 from recognizer.contract import DIGITS
 from recognizer.images import model_input_png
-from recognizer.models import Feedback, Prediction
+from recognizer.models import Feedback, Prediction, Verdict
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # a stored drawing never changes
 ALL_VERSIONS = "all"
@@ -22,8 +24,9 @@ ALL_VERSIONS = "all"
 @require_safe
 @ensure_csrf_cookie
 def index(request):
-    """The drawing page: the canvas, and the answer once the page has asked the API."""
-    return render(request, "recognizer/index.html", {"digits": DIGITS})
+    """The drawing page: the canvas, and the answer once the page has asked the API (live from
+    /api/read as strokes end, and from /api/predict, which keeps the drawing, on Predict)."""
+    return render(request, "recognizer/index.html", {"digits": DIGITS, "max_digits": limits.MAX_DIGITS})
 
 
 @require_safe
@@ -32,14 +35,79 @@ def favicon(request):
     return redirect(static("recognizer/favicon.svg"), permanent=True)
 
 
+HISTORY_FILTERS = ("verdict", "digit", "feedback")
+
+
+def history_filters(query):
+    """The history's filters from the query string, each None unless valid: `verdict` (a Verdict),
+    `digit` (0-9: drawings in whose reading it appears), `feedback` (a Feedback state)."""
+    verdict, digit, feedback = (query.get(name) for name in HISTORY_FILTERS)
+    return {
+        "verdict": verdict if verdict in Verdict.values else None,
+        "digit": int(digit) if digit in {str(d) for d in DIGITS} else None,
+        "feedback": feedback if feedback in Feedback.values else None,
+    }
+
+
+def query_with(filters, **changes):
+    """The query string for `filters` with `changes` (None removes one)."""
+    return urlencode({name: value for name, value in {**filters, **changes}.items() if value is not None})
+
+
 @require_safe
 def history(request):
-    """Recent drawings with what the model read, newest first."""
-    paginator = Paginator(selectors.list_prediction_summaries(), limits.HISTORY_PAGE_SIZE)
+    """Recent drawings with what the model read, newest first; filtered by verdict, digit and feedback."""
+    filters = history_filters(request.GET)
+    paginator = Paginator(selectors.list_prediction_summaries(**filters), limits.HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     for prediction in page:
         prediction.percent = prediction.probability * 100
-    return render(request, "recognizer/history.html", {"page": page, "feedback": Feedback})
+    context = {
+        "page": page,
+        "feedback": Feedback,
+        "verdicts": Verdict,
+        "verdict": filters["verdict"],
+        "filtered": any(value is not None for value in filters.values()),
+        "page_query": f"{query_with(filters)}&" if query_with(filters) else "",
+        "filter_groups": [
+            (
+                "Read as",
+                [("All", query_with(filters, verdict=None), filters["verdict"] is None)]
+                + [
+                    (label, query_with(filters, verdict=value), filters["verdict"] == value)
+                    for value, label in Verdict.choices
+                ],
+            ),
+            (
+                "With the digit",
+                [("Any", query_with(filters, digit=None), filters["digit"] is None)]
+                + [
+                    (str(digit), query_with(filters, digit=digit), filters["digit"] == digit)
+                    for digit in DIGITS
+                ],
+            ),
+            (
+                "Feedback",
+                [("Any", query_with(filters, feedback=None), filters["feedback"] is None)]
+                + [
+                    (label, query_with(filters, feedback=value), filters["feedback"] == value)
+                    for value, label in Feedback.choices
+                ],
+            ),
+        ],
+    }
+    return render(request, "recognizer/history.html", context)
+
+
+@require_safe
+def prediction_detail(request, prediction_id):
+    """One drawing: the drawing with each mark's box, each mark's 28×28 input and probabilities, what was
+    read, and the feedback."""
+    try:
+        prediction = selectors.get_prediction(prediction_id=prediction_id)
+    except Prediction.DoesNotExist:
+        raise Http404("No drawing has this id.") from None
+    return render(request, "recognizer/prediction.html", presentation.prediction_context(prediction))
 
 
 @require_safe

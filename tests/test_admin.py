@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from recognizer.images import model_input_png, png_data_url
 from recognizer.models import Prediction
 from recognizer.services import record_prediction
 
@@ -49,7 +50,8 @@ def test_list_shows_thumbnails_digit_probability_version_and_time(staff_client, 
         # The list links each drawing's thumbnail (a few KB), never the drawing itself.
         assert reverse("recognizer:thumbnail-png", args=[prediction.pk]) in page
         assert reverse("recognizer:drawing-png", args=[prediction.pk]) not in page
-        assert reverse("recognizer:input-png", args=[prediction.pk]) in page
+        # Each mark's 28×28 input inline (a one-digit drawing: one mark, the drawing's input).
+        assert png_data_url(model_input_png(prediction.model_input_array)) in page
         assert f"{prediction.probability:.2%}" in page
     assert predictions[0].model_version in page
     for filter_title in ("By predicted digit", "By model version", "By created at"):

@@ -59,7 +59,10 @@ def test_predict_answers_the_digit_and_stores_the_drawing(client, canvas_digits)
     }
     assert body["prediction"] == label
     assert len(body["probabilities"]) == 10 and abs(sum(body["probabilities"]) - 1) < 1e-4
-    assert body["probability"] == max(body["probabilities"]) == body["probabilities"][label]
+    # The digit's probability among all the model's classes: with a ten-output model, max(probabilities).
+    refusal = body["digits"][0]["not_a_digit_probability"]
+    assert max(body["probabilities"]) == body["probabilities"][label]
+    assert body["probability"] == pytest.approx(body["probabilities"][label] * (1 - refusal))
     assert body["model_version"] == inference.get_classifier().version
 
     stored = Prediction.objects.get(pk=body["id"])

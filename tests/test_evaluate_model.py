@@ -5,23 +5,33 @@ import re
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from PIL import Image
 
 from recognizer.preprocessing import normalise_image
 from tests.conftest import MNIST_DIR
 from training.canvas import BACKGROUNDS
-from training.evaluation import accuracy_by_background
+from training.evaluation import accuracy_by_background, misreads_grid, worst_misreads
 from training.strokes import draw_digit_on_canvas, trace_strokes
 
 
-def test_evaluation_reports_mnist_and_canvas_accuracy(capsys):
-    call_command("evaluate_model", "--data-dir", str(MNIST_DIR), "--limit", "90")
+def test_evaluation_reports_every_set_calibration_and_the_worst_misreads(capsys, tmp_path):
+    grid = tmp_path / "worst.png"
+    call_command("evaluate_model", "--data-dir", str(MNIST_DIR), "--limit", "90", "--worst-grid", str(grid))
     out = capsys.readouterr().out
     mnist = float(re.search(r"MNIST test set through the serving path: ([\d.]+)% of 90 images", out)[1])
     canvas = float(re.search(r"Canvas drawings through the serving path: ([\d.]+)% of 90 images", out)[1])
-    assert mnist >= 95 and canvas >= 90
+    pen = float(re.search(r"Pen test writers through the serving path: ([\d.]+)% of 90 images", out)[1])
+    assert mnist >= 95 and canvas >= 90 and pen >= 90
     for background in BACKGROUNDS:
-        assert re.search(rf"on {background}: [\d.]+% of 30", out)
-    assert out.count("confusion matrix") == 2
+        assert len(re.findall(rf"on {background}: [\d.]+% of 30", out)) == 2  # canvas and pen
+    assert out.count("confusion matrix") == 3
+    assert re.search(r"Non-digits refused \(p\(not a digit\) ≥ 0.5\): [\d.]+% of 90", out)
+    assert re.search(r"letter +[\d.]+% of \d+", out) and "Real digits wrongly refused: mnist" in out
+    for name in ("canvas", "mnist", "pen"):
+        assert re.search(rf"Calibration, {name}: expected calibration error [\d.]+% over 90 images", out)
+    assert "mean conf." in out
+    with Image.open(grid) as image:  # a grid of enlarged 28×28 misreads, one row of five or more
+        assert image.width == 5 * (28 * 4 + 4)
 
 
 def test_accuracy_by_background_follows_the_order_the_canvases_were_drawn_in():
@@ -57,3 +67,12 @@ def test_strokes_follow_the_digit(mnist_test_set):
     assert len(strokes) <= 3
     inked = images[3][np.clip(points[:, 1].astype(int), 0, 27), np.clip(points[:, 0].astype(int), 0, 27)]
     assert np.mean(inked > 0) > 0.95  # the pen stays on the ink
+
+
+def test_the_worst_misreads_are_the_surest_wrong_answers():
+    outputs = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.7, 0.3]])
+    inputs = np.arange(4 * 28 * 28, dtype=np.uint8).reshape(4, 28, 28)
+    worst = worst_misreads(outputs, inputs, np.array([0, 0, 0, 1]), count=2)
+    assert [(true, read, probability) for _, true, read, probability in worst] == [(0, 1, 0.8), (1, 0, 0.7)]
+    assert np.array_equal(worst[0][0], inputs[1])
+    assert misreads_grid(worst).size == (5 * (112 + 4), 112 + 14 + 4)  # tiles 4× 28, captions 14 px

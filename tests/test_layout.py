@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = ("recognizer", "training", "digitsite", "benchmarks")
-DJANGO_FREE = ("contract", "limits", "errors", "decoding", "preprocessing", "litert", "idx")
+DJANGO_FREE = ("contract", "limits", "errors", "decoding", "preprocessing", "litert", "idx", "segmentation")
 
 
 def sources(*folders):

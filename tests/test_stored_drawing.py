@@ -230,7 +230,13 @@ def test_the_migration_bounds_the_drawings_already_stored(canvas):
     """Drawings kept before the limits get their thumbnail, and the oversized are downscaled."""
     migration = importlib.import_module("recognizer.migrations.0004_prediction_thumbnail")
     huge, _ = amplifying_image("1400×1400 PNG of noise")
-    fields = {"drawing_width": 1, "drawing_height": 1, "model_input": b"\0" * 784, "predicted_digit": 1}
+    fields = {
+        "drawing_width": 1,
+        "drawing_height": 1,
+        "model_input": b"\0" * 784,
+        "predicted_digit": 1,
+        "number": "1",
+    }
     fields |= {"probability": 1.0, "probabilities": [0.1] * 10, "model_version": "old"}
     small = Prediction.objects.create(drawing_png=encode(canvas), **fields)
     large = Prediction.objects.create(drawing_png=huge, **fields)

@@ -207,3 +207,49 @@ def test_without_a_served_model_it_says_so(settings, tmp_path):
     settings.MODEL_PATH = tmp_path / "missing" / "digit_cnn.tflite"
     with pytest.raises(CommandError, match="no model at .*: train one without --include-feedback first"):
         call_command("train_model", *FAST, "--include-feedback", "--output-dir", str(tmp_path / "out"))
+
+
+def test_learns_each_digit_of_a_corrected_number_and_leaves_not_a_digit_to_models_with_that_class(
+    synthetic_feedback, weak_served_model, tmp_path, monkeypatch, capsys, mnist_test_set
+):
+    import training.train
+    from tests.drawn_numbers import number_canvas, png_of
+
+    images, labels = mnist_test_set
+    pick = [int(np.flatnonzero(labels == digit)[3]) for digit in (3, 1, 4)]
+    number_image, _ = number_canvas(images[pick])
+    number = services.record_prediction(image=png_of(number_image), source="web")
+    assert number.number == "314"
+    services.record_feedback(prediction_id=number.pk, number="317", token=number.feedback_token)
+    refused = record_digit(images[2000])
+    services.record_feedback(prediction_id=refused.pk, not_a_digit=True, token=refused.feedback_token)
+
+    trained_on = {}
+    real_train = training.train.train
+
+    def spy(x_train, y_train, **kwargs):
+        trained_on.update(x=x_train.copy(), y=y_train.copy())
+        return real_train(x_train, y_train, **kwargs)
+
+    monkeypatch.setattr(training.train, "train", spy)
+    call_command("train_model", *FAST, "--include-feedback", "--output-dir", str(tmp_path / "out"))
+
+    out = capsys.readouterr().out
+    assert "Left out 1 marks labelled 'not a digit': this model has no such class." in out  # the seed's ten
+    marks = list(number.marks.order_by("position"))
+    learnable = feedback_training.learnable(selectors.labelled_drawings(), num_classes=10)
+    split = feedback_training.split_feedback(learnable.ids, learnable.images, learnable.labels, seed=1)
+    trained_side = number.pk in split.train_ids
+    ids, side_images, side_labels = (
+        (split.train_ids, split.train_images, split.train_labels)
+        if trained_side
+        else (split.held_out_ids, split.held_out_images, split.held_out_labels)
+    )
+    assert side_labels[ids == number.pk].tolist() == [3, 1, 7]  # each digit with its true digit, in order
+    for mark, image in zip(marks, side_images[ids == number.pk], strict=True):
+        np.testing.assert_array_equal(mark.model_input_array, image)
+    trained = {image.tobytes() for image in trained_on["x"][500:]}
+    assert all(
+        (mark.model_input_array.tobytes() in trained) == (number.pk in split.train_ids) for mark in marks
+    )
+    assert refused.model_input_array.tobytes() not in trained

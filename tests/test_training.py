@@ -2,17 +2,20 @@
 
 import io
 import json
+import re
 
 import keras
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recognizer.contract import model_version_of
+from recognizer.contract import NUM_CLASSES, model_version_of
 from recognizer.litert import LiteRTModel
 from tests.conftest import MNIST_DIR
 from training import export as export_module
-from training.model import build_default_model, build_seed_model
+from training.calibration import fit_temperature
+from training.model import build_default_model, build_seed_model, calibrated, logits_model
+from training.pendigits import TEST_WRITERS
 from training.train import to_model_input
 
 
@@ -57,10 +60,26 @@ def test_seed_network_is_the_seed_documents():
     assert model.count_params() == 225_034
 
 
-def test_default_network_is_small_and_reads_28x28_digits():
+def test_default_network_is_small_and_answers_digits_and_not_a_digit():
     model = build_default_model()
-    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, NUM_CLASSES)
     assert model.count_params() < 300_000
+
+
+def test_the_temperature_divides_the_logits_before_the_softmax():
+    model = build_default_model()
+    images = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    logits = logits_model(model).predict(images, verbose=0)
+    expected = np.exp(logits / 2.5) / np.exp(logits / 2.5).sum(axis=1, keepdims=True)
+    assert np.allclose(calibrated(model, 2.5).predict(images, verbose=0), expected, atol=1e-6)
+
+
+def test_the_fitted_temperature_undoes_overconfidence():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 2, (4000, 11))
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = np.array([rng.choice(11, p=row) for row in probabilities])  # calibrated at T = 1
+    assert fit_temperature(3 * logits, labels) == pytest.approx(3, rel=0.1)
 
 
 def test_training_run_clearly_beats_chance(trained_model_dir):
@@ -77,7 +96,7 @@ def test_training_run_clearly_beats_chance(trained_model_dir):
     assert metadata["model_version"] == model_version_of(tflite)
 
 
-def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys, settings):
+def test_default_recipe_learns_pen_digits_and_non_digits_and_reports_them(tmp_path, capsys, settings):
     shipped = {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()}
     call_command(
         "train_model",
@@ -89,21 +108,34 @@ def test_training_shows_progress_and_the_confusion_matrix(tmp_path, capsys, sett
         "--epochs",
         "2",
         "--limit",
-        "500",
+        "300",
+        "--pen-copies",
+        "1",
         "--batch-size",
         "50",
         "--output-dir",
         str(tmp_path),
     )
     out = capsys.readouterr().out
-    assert "training on 500 images" in out
+    sources = r"\(275 mnist, 300 pen, 75 traced mnist, \d+ not a digit\)"
+    assert re.search(r"training on [\d,]+ images " + sources, out)
     assert "epoch  1/2" in out and "epoch  2/2" in out
     assert "Test accuracy:" in out and "per digit:" in out and "confusion matrix" in out
+    assert "Held-out pen writers (test writers):" in out and "Canvas redraws:" in out
+    assert re.search(r"Not a digit \(p ≥ 0.5\): [\d.]+% of 300 validation non-digits refused", out)
+    assert "Temperature " in out and out.count("expected calibration error") == 3
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "digit_cnn.json",
         "digit_cnn.keras",
         "digit_cnn.tflite",
     ]
+    metadata = json.loads((tmp_path / "digit_cnn.json").read_text())
+    assert metadata["training_sources"]["pen"] == 300 and metadata["temperature"] > 0
+    assert metadata["writer_split"]["test"] == list(TEST_WRITERS)
+    assert {"pen_test", "canvas", "not_a_digit", "calibration"} <= set(metadata)
+    assert len(metadata["pen_test"]["confusion_matrix"]) == 10
+    model = LiteRTModel.from_file(tmp_path / "digit_cnn.tflite")
+    assert model.num_classes == NUM_CLASSES
     assert {path.name: path.read_bytes() for path in settings.MODEL_PATH.parent.iterdir()} == shipped
 
 

@@ -1,7 +1,9 @@
 """Feedback in training: drawings people labelled on the site, held out in part, mixed into MNIST.
 
-The site keeps each drawing's 28×28 model input (uint8, white ink on black: MNIST's own format) and,
-once the person says which digit it was, its true label. `train_model --include-feedback` uses them:
+The site keeps the 28×28 model input of each mark of a drawing (uint8, white ink on black: MNIST's own
+format) and, once the person says what they drew, each mark's true label: the digits of a number where
+as many were read, or contract.NOT_A_DIGIT for what they say is not a digit
+(recognizer.selectors.labelled_drawings). `train_model --include-feedback` uses them:
 
 1. split   — a fixed share is held out for evaluation, the rest is trained on;
 2. mix     — the training part is repeated (oversampled) so that a few hundred drawings still weigh
@@ -20,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer.contract import scaled
+from recognizer.contract import NOT_A_DIGIT, NUM_DIGITS, scaled
 from recognizer.litert import LiteRTModel
-from training.metrics import evaluate_predictions
+from training.metrics import digit_predictions, evaluate_predictions
 
 HELD_OUT_SHARE = 0.2
 FEEDBACK_SHARE = 0.1  # oversample the feedback drawings to about this share of the training images
@@ -94,7 +96,7 @@ def measure(model_path, mnist, split):
     model = LiteRTModel.from_file(model_path, num_threads=2)
 
     def evaluation(images, labels):
-        return evaluate_predictions(labels, model.predict(scaled(images)).argmax(axis=1))
+        return evaluate_predictions(labels, digit_predictions(model.predict(scaled(images))))
 
     held_out = evaluation(split.held_out_images, split.held_out_labels)
     return {
@@ -105,15 +107,45 @@ def measure(model_path, mnist, split):
     }
 
 
+def digits_only(split):
+    """The split with only the marks labelled as digits held out: what accuracy is measured on (a model
+    without the "not a digit" class is compared on the digits alone)."""
+    digits = split.held_out_labels < NUM_DIGITS
+    return FeedbackSplit(
+        train_ids=split.train_ids,
+        train_images=split.train_images,
+        train_labels=split.train_labels,
+        held_out_ids=split.held_out_ids[digits],
+        held_out_images=split.held_out_images[digits],
+        held_out_labels=split.held_out_labels[digits],
+    )
+
+
+def learnable(labelled, *, num_classes):
+    """The labelled marks a model of `num_classes` outputs can learn: without the "not a digit" class,
+    the marks labelled so are left out."""
+    if num_classes > NOT_A_DIGIT:
+        return labelled
+    keep = labelled.labels < NUM_DIGITS
+    return type(labelled)(
+        ids=labelled.ids[keep],
+        images=labelled.images[keep],
+        labels=labelled.labels[keep],
+        predicted=labelled.predicted[keep],
+    )
+
+
 @dataclass
 class FeedbackPlan:
     """The labelled drawings split and weighed, and the served model measured on them."""
 
     split: FeedbackSplit
-    repeats: int  # each training drawing is repeated this many times
+    repeats: int  # each training mark is repeated this many times
     drawings: int
-    corrected: int
+    corrected: int  # marks
     before: dict  # the served model, measured
+    marks: int = 0
+    not_digits: int = 0  # marks labelled "not a digit"
 
     @property
     def repeated(self):
@@ -135,21 +167,44 @@ def require_feedback(labelled, *, served_model_path):
         )
 
 
-def plan_feedback(labelled, mnist, *, mnist_count, seed, served_model_path, write=print):
-    """Split the labelled drawings (recognizer.selectors.LabelledDrawings), decide their weight beside
-    `mnist_count` MNIST images, and measure the served model on them."""
+def plan_feedback(
+    labelled, mnist, *, mnist_count, seed, served_model_path, num_classes=NUM_DIGITS, write=print
+):
+    """Split the labelled marks (recognizer.selectors.LabelledDrawings) by drawing, decide their weight
+    beside `mnist_count` MNIST images, and measure the served model on them. A new model of
+    `num_classes` outputs learns the marks labelled "not a digit" only if it has that class."""
+    all_marks = len(labelled)
+    labelled = learnable(labelled, num_classes=num_classes)
     split = split_feedback(labelled.ids, labelled.images, labelled.labels, seed=seed)
     repeats = oversampling_repeats(mnist_count, len(split.train_ids))
     corrected = int((labelled.labels != labelled.predicted).sum())
-    plan = FeedbackPlan(split=split, repeats=repeats, drawings=len(labelled), corrected=corrected, before={})
+    plan = FeedbackPlan(
+        split=split,
+        repeats=repeats,
+        drawings=len(set(labelled.ids.tolist())),
+        corrected=corrected,
+        before={},
+        marks=len(labelled),
+        not_digits=int((labelled.labels == NOT_A_DIGIT).sum()),
+    )
+    marks = (
+        f" ({len(labelled):,} marks, {plan.not_digits:,} not digits)"
+        if len(labelled) != plan.drawings
+        else ""
+    )
     write(
-        f"Feedback: {len(labelled):,} labelled drawings ({corrected:,} corrected, "
+        f"Feedback: {plan.drawings:,} labelled drawings{marks} ({corrected:,} corrected, "
         f"{len(labelled) - corrected:,} confirmed). Holding out {len(split.held_out_ids):,} to measure; "
         f"training on {len(split.train_ids):,}, each repeated {repeats}× "
         f"({plan.repeated:,} images, {plan.repeated / (mnist_count + plan.repeated):.1%} of training) so "
         f"they weigh beside MNIST's {mnist_count:,}."
     )
-    plan.before = measure(served_model_path, mnist, split)
+    if all_marks != len(labelled):
+        write(
+            f"Left out {all_marks - len(labelled):,} marks labelled 'not a digit': "
+            "this model has no such class."
+        )
+    plan.before = measure(served_model_path, mnist, digits_only(split))
     write(
         f"Served model {plan.before['model_version']} (before): MNIST test "
         f"{plan.before['mnist_test_accuracy']:.2%}, held-out feedback "
@@ -161,7 +216,7 @@ def plan_feedback(labelled, mnist, *, mnist_count, seed, served_model_path, writ
 def check_against_served(plan, mnist, tflite_path, *, write=print):
     """Measure a new .tflite as the served one was measured; refuse it (FeedbackError) if it reads
     MNIST's test set worse. Returns the "feedback" section of the new model's metadata."""
-    split, before = plan.split, plan.before
+    split, before = digits_only(plan.split), plan.before
     after = measure(tflite_path, mnist, split)
     write(before_after_table(before, after, held_out=len(split.held_out_ids), tested=len(mnist.y_test)))
     if after["mnist_test_accuracy"] < before["mnist_test_accuracy"]:
@@ -173,6 +228,8 @@ def check_against_served(plan, mnist, tflite_path, *, write=print):
     return {
         "feedback": {
             "drawings": plan.drawings,
+            "marks": plan.marks,
+            "not_digits": plan.not_digits,
             "corrected": plan.corrected,
             "trained_on": len(split.train_ids),
             "repeats": plan.repeats,

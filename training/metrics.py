@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognizer.contract import NUM_DIGITS
+from recognizer.contract import NUM_DIGITS, split_outputs
+from recognizer.limits import NOT_A_DIGIT_THRESHOLD
+
+# A mark is "not a digit" when the model gives that class at least this (the site's threshold).
+REFUSAL_THRESHOLD = NOT_A_DIGIT_THRESHOLD  # what the site refuses, measured the same way
+RELIABILITY_BINS = 10
 
 
 @dataclass
@@ -55,3 +60,72 @@ def format_evaluation(evaluation, *, title):
     for digit, row in enumerate(evaluation.confusion_matrix):
         lines.append(f"{digit:>6}" + "".join(f"{count:>6}" for count in row))
     return "\n".join(lines)
+
+
+def digit_predictions(outputs):
+    """The best digit (0-9) for each row of a model's (n, 10 or 11) outputs."""
+    return split_outputs(outputs)[0].argmax(axis=1)
+
+
+def refused(outputs):
+    """Whether the site answers "not a digit" for each row of a model's outputs."""
+    return split_outputs(outputs)[1] >= REFUSAL_THRESHOLD
+
+
+@dataclass
+class Calibration:
+    """How well the model's stated probability matches how often it is right (on real digits: its
+    top class, "not a digit" included, counts as right only when it is the true digit)."""
+
+    ece: float  # expected calibration error: the bins' |confidence − accuracy|, weighted by count
+    table: list  # per bin: [low, high, count, mean confidence, accuracy]
+    count: int
+
+    def as_dict(self):
+        return {"ece": self.ece, "reliability": self.table, "count": self.count}
+
+
+def calibration_of(outputs, labels, *, bins=RELIABILITY_BINS):
+    outputs = np.asarray(outputs, dtype=np.float64)
+    confidence = outputs.max(axis=1)
+    right = outputs.argmax(axis=1) == np.asarray(labels)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    table, ece = [], 0.0
+    for index in range(bins):
+        inside = which == index
+        count = int(inside.sum())
+        if count:
+            mean_confidence, accuracy = float(confidence[inside].mean()), float(right[inside].mean())
+            ece += count / len(right) * abs(mean_confidence - accuracy)
+            table.append(
+                [
+                    round(edges[index], 2),
+                    round(edges[index + 1], 2),
+                    count,
+                    round(mean_confidence, 4),
+                    round(accuracy, 4),
+                ]
+            )
+    return Calibration(ece=round(float(ece), 5), table=table, count=int(len(right)))
+
+
+def format_calibration(calibration, *, title):
+    """The expected calibration error and a reliability table with bars (accuracy per confidence bin)."""
+    lines = [f"{title}: expected calibration error {calibration.ece:.2%} over {calibration.count:,} images"]
+    lines.append("  confidence      count   mean conf.  accuracy")
+    for low, high, count, confidence, accuracy in calibration.table:
+        bar = "█" * round(accuracy * 20)
+        lines.append(f"  {low:.1f}–{high:.1f}   {count:>9,}   {confidence:>9.2%}  {accuracy:>8.2%}  {bar}")
+    return "\n".join(lines)
+
+
+def refusal_by_family(outputs, families):
+    """(family, share refused, count) for generated non-digits, and "all" last."""
+    refusals = refused(outputs)
+    families = np.asarray(families)
+    rows = [
+        (str(f), float(refusals[families == f].mean()), int((families == f).sum()))
+        for f in sorted(set(families.tolist()))
+    ]
+    return rows + [("all", float(refusals.mean()) if len(refusals) else 0.0, int(len(refusals)))]

@@ -1,4 +1,8 @@
-"""Step 3 — training: a recipe (network, optimiser, schedule, augmentation) fitted to MNIST."""
+"""Step 3 — training: a recipe (network, optimiser, schedule, augmentation) fitted to its data.
+
+The seed recipe learns MNIST's ten digits. The default recipe learns eleven classes (the digits and
+"not a digit") from MNIST, real pen digits and generated non-digits (training.mixture), and is then
+calibrated (`calibrate`: a temperature fitted on validation data and baked into the model)."""
 
 import time
 from collections.abc import Callable
@@ -8,9 +12,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from recognizer.contract import NUM_DIGITS
 from training.augment import augment
-from training.model import build_default_model, build_seed_model
+from training.calibration import fit_temperature
+from training.model import build_default_model, build_seed_model, calibrated, logits_model
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class Recipe:
     learning_rate: float
     augment: bool
     cosine_schedule: bool  # warm up, then cosine decay to zero; otherwise a constant rate
+    mixture: bool  # MNIST, pen digits and non-digits (training.mixture), calibrated; else MNIST alone
 
 
 RECIPES = {
@@ -34,16 +39,18 @@ RECIPES = {
         learning_rate=1e-3,
         augment=False,
         cosine_schedule=False,
+        mixture=False,
     ),
-    # What the site ships: a deeper network trained on canvas-like augmented digits.
+    # What the site ships: a deeper network trained on MNIST, pen digits and non-digits, augmented.
     "default": Recipe(
         "default",
         build_default_model,
-        epochs=30,
+        epochs=20,
         batch_size=128,
         learning_rate=3e-3,
         augment=True,
         cosine_schedule=True,
+        mixture=True,
     ),
 }
 
@@ -53,18 +60,27 @@ def to_model_input(images):
     return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
 
 
-def make_training_dataset(x_train, y_train, *, batch_size, augmented, seed):
-    """Shuffled, batched, optionally augmented (x, one-hot y) batches, repeated forever."""
-    x, y = to_model_input(x_train), keras.utils.to_categorical(y_train, NUM_DIGITS)
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).repeat()
+def make_training_dataset(x_train, y_train, *, num_classes, batch_size, augmented, seed, augment_mask=None):
+    """Shuffled, batched, optionally augmented (x, one-hot y) batches, repeated forever.
+
+    With `augment_mask`, only the images it marks are augmented (drawings already varied stroke by
+    stroke are not bent a second time)."""
+    if augment_mask is None:
+        augment_mask = np.ones(len(x_train), dtype=bool)
+    images = np.asarray(x_train, dtype=np.uint8)[..., None]
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.asarray(y_train, np.int64), augment_mask))
+    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat()
     dataset = dataset.batch(batch_size, drop_remainder=True)
-    if augmented:
-        dataset = dataset.enumerate().map(
-            lambda step, batch: (augment(batch[0], tf.stack([tf.cast(seed, tf.int64), step])), batch[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
-            deterministic=True,
-        )
+
+    def prepared(step, batch):
+        images, labels, mask = batch
+        images = tf.cast(images, tf.float32) / 255.0
+        if augmented:
+            bent = augment(images, tf.stack([tf.cast(seed, tf.int64), step]))
+            images = tf.where(mask[:, None, None, None], bent, images)
+        return images, tf.one_hot(labels, num_classes)
+
+    dataset = dataset.enumerate().map(prepared, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -99,7 +115,7 @@ class EpochProgress(keras.callbacks.Callback):
         )
 
 
-def train(x_train, y_train, *, recipe, epochs, batch_size, seed, write=print):
+def train(x_train, y_train, *, recipe, epochs, batch_size, seed, augment_mask=None, write=print):
     """Build and fit `recipe`'s network; returns (model, training seconds)."""
     keras.utils.set_random_seed(seed)
     batch_size = min(batch_size, len(x_train))
@@ -111,7 +127,13 @@ def train(x_train, y_train, *, recipe, epochs, batch_size, seed, write=print):
         metrics=["accuracy"],
     )
     dataset = make_training_dataset(
-        x_train, y_train, batch_size=batch_size, augmented=recipe.augment, seed=seed
+        x_train,
+        y_train,
+        num_classes=model.output_shape[-1],
+        batch_size=batch_size,
+        augmented=recipe.augment,
+        seed=seed,
+        augment_mask=augment_mask,
     )
     started = time.perf_counter()
     model.fit(
@@ -128,3 +150,10 @@ def train(x_train, y_train, *, recipe, epochs, batch_size, seed, write=print):
 def predict_probabilities(model, images, *, batch_size=1000):
     """Softmax outputs for uint8 (n, 28, 28) images."""
     return model.predict(to_model_input(images), batch_size=batch_size, verbose=0)
+
+
+def calibrate(model, x_validation, y_validation):
+    """(the model answering softmax(logits / T), T), T fitted on the validation images."""
+    logits = predict_probabilities(logits_model(model), x_validation)
+    temperature = fit_temperature(logits, y_validation)
+    return calibrated(model, temperature), temperature

@@ -1,293 +1,253 @@
-// The drawing page: draw strokes on the canvas (mouse, touch, pen), then ask the API what digit it is.
+// The drawing page: the pad (pad.js), a live reading as strokes end (POST /api/read, which stores
+// nothing), Predict (POST /api/predict, which keeps the drawing), the result (result.js) and the
+// feedback on a kept drawing (feedback.js).
 //
-// The drawing is kept as a list of strokes in canvas units (280 × 280, whatever the CSS size or the
-// screen's pixel density), and the canvas is always redrawn from that list: so what a stroke looks
-// like never depends on how it arrived, and Undo or a change of pixel density just redraws.
-(function () {
+// The result follows the drawing: every change of the drawing gets a new version and hides the
+// answer on screen; an answer is shown only if it comes back for the version still on the pad.
+// Answers are remembered by drawing, so a drawing kept once is never sent again (Predict on an
+// unchanged drawing, or Undo back to it, shows the kept answer) and a drawing read once is not re-read.
+(function (app) {
   "use strict";
 
-  const SIZE = 280;          // canvas units, the size of the canvas in CSS pixels
-  const PEN_WIDTH = 18;      // in canvas units: like a felt pen on a 280 px pad
-  const INK = "#111827";
+  const LIVE_DELAY_MS = 200;         // a pause after a stroke before reading the drawing
   const REQUEST_TIMEOUT_MS = 20000;
+  const REMEMBERED = 50;             // answers kept, by drawing
+  const MAX_RETRY_SECONDS = 30;      // a throttled live reading is tried again after Retry-After, capped
+  const IDLE_TEXT = "Your prediction will appear here.";
   const ERROR_TEXT = "Error with prediction. Please try again.";
+  const { reading, withArticle } = app.answers;
 
   const canvas = document.getElementById("pad");
-  const context = canvas.getContext("2d");
   const placeholder = document.getElementById("pad-placeholder");
   const predictButton = document.getElementById("predict");
-  const predictLabel = predictButton.querySelector(".button__label");
+  const predictText = predictButton.querySelector(".button__text");
   const undoButton = document.getElementById("undo");
+  const redoButton = document.getElementById("redo");
   const clearButton = document.getElementById("clear");
   const status = document.getElementById("status");
-  const result = document.getElementById("result");
-  const predictionText = document.querySelector("#prediction span");
-  const probabilityText = document.querySelector("#probability span");
-  const modelInput = document.getElementById("model-input");
-  const bars = Array.from(document.querySelectorAll("#bars .bar"));
-  const feedback = document.getElementById("feedback");
-  const feedbackYes = document.getElementById("feedback-yes");
-  const feedbackDigits = Array.from(feedback.querySelectorAll(".feedback__digit"));
-  const feedbackStatus = document.getElementById("feedback-status");
+  const csrfToken = canvas.dataset.csrfToken;
+  let liveUrl = canvas.dataset.readUrl || null;  // null: this site does not read live
 
-  const strokes = [];        // each stroke: an array of {x, y} in canvas units
-  let activePointer = null;  // the one pointer drawing now (a second finger is ignored)
-  let busy = false;          // a prediction request is in flight
-  let clears = 0;            // how many times the pad was cleared: an answer for a cleared drawing is dropped
-  let scale = 1;             // device pixels per canvas unit
-  let shown = null;          // the prediction on screen: {id, prediction, feedback_token}
-  let feedbackQueue = Promise.resolve();  // answers are sent one after another, so the last one stays
+  const result = app.createResult();
+  const feedback = app.createFeedback({ csrfToken });
 
-  // Canvas size and pixel density -------------------------------------------------------------
+  let version = 0;         // the drawing's version: +1 on every change
+  let busy = false;        // a Predict request is in flight
+  let liveTimer = null;
+  let shown = null;        // {version, kind, answer, saved}: the answer on screen
+  const savedAnswers = new Map();  // drawing → {body, answer, chosen}: drawings kept by /api/predict
+  const liveAnswers = new Map();   // drawing → answer: drawings read by /api/read
 
-  function fitToScreen() {
-    scale = window.devicePixelRatio || 1;
-    canvas.width = Math.round(SIZE * scale);
-    canvas.height = Math.round(SIZE * scale);
-    redraw();
-    // Redraw crisply when the window moves to a screen of another density (or the page is zoomed).
-    window.matchMedia(`(resolution: ${scale}dppx)`).addEventListener("change", fitToScreen, { once: true });
+  function remember(map, key, value) {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > REMEMBERED) map.delete(map.keys().next().value);
   }
-
-  // Drawing -------------------------------------------------------------------------------------
-
-  function setPen() {
-    context.setTransform(scale, 0, 0, scale, 0, 0);
-    context.lineCap = "round";
-    context.lineJoin = "round";
-    context.lineWidth = PEN_WIDTH;
-    context.strokeStyle = INK;
-    context.fillStyle = INK;
-  }
-
-  function dot(point) {
-    context.beginPath();
-    context.arc(point.x, point.y, PEN_WIDTH / 2, 0, 2 * Math.PI);
-    context.fill();
-  }
-
-  function drawStroke(stroke) {
-    if (stroke.length === 1) {
-      dot(stroke[0]);
-      return;
-    }
-    context.beginPath();
-    context.moveTo(stroke[0].x, stroke[0].y);
-    for (const point of stroke.slice(1)) context.lineTo(point.x, point.y);
-    context.stroke();
-  }
-
-  function redraw() {
-    context.setTransform(1, 0, 0, 1, 0, 0);
-    context.clearRect(0, 0, canvas.width, canvas.height);
-    setPen();
-    strokes.forEach(drawStroke);
-    placeholder.hidden = strokes.length > 0;
-  }
-
-  function pointFrom(event) {
-    const box = canvas.getBoundingClientRect();
-    return {
-      x: ((event.clientX - box.left) / box.width) * SIZE,
-      y: ((event.clientY - box.top) / box.height) * SIZE,
-    };
-  }
-
-  canvas.addEventListener("pointerdown", (event) => {
-    if (activePointer !== null || (event.pointerType === "mouse" && event.button !== 0)) return;
-    event.preventDefault();
-    activePointer = event.pointerId;
-    canvas.setPointerCapture(event.pointerId);
-    strokes.push([pointFrom(event)]);
-    redraw();
-  });
-
-  canvas.addEventListener("pointermove", (event) => {
-    if (event.pointerId !== activePointer) return;
-    const stroke = strokes[strokes.length - 1];
-    // Fast movements deliver several positions per event: use them all for smooth curves.
-    const moves = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
-    for (const move of moves.length ? moves : [event]) stroke.push(pointFrom(move));
-    redraw();
-  });
-
-  function endStroke(event) {
-    if (event.pointerId !== activePointer) return;
-    activePointer = null;
-  }
-  canvas.addEventListener("pointerup", endStroke);
-  canvas.addEventListener("pointercancel", endStroke);
-  // A finger resting on the pad is drawing, not asking for the context menu.
-  canvas.addEventListener("contextmenu", (event) => event.preventDefault());
-  // A finger on the pad is drawing, not a gesture: without this, Chromium reads a quick stroke as a
-  // fling and swallows the next tap on a button (the ✓ right after Predict, say).
-  for (const type of ["touchstart", "touchmove"]) {
-    canvas.addEventListener(type, (event) => event.preventDefault(), { passive: false });
-  }
-
-  // Buttons -------------------------------------------------------------------------------------
 
   function showStatus(text, kind) {
     status.textContent = text;
     status.dataset.kind = kind || "";
   }
 
-  function hideResult() {
-    result.hidden = true;
+  function hideAnswer() {
     shown = null;
+    result.hide();
+    feedback.ask(null);
   }
 
-  function clear() {
-    clears += 1;
-    strokes.length = 0;
-    activePointer = null;
-    redraw();
-    hideResult();
-    showStatus("Your prediction will appear here.");
-  }
-
-  function undo() {
-    strokes.pop();
-    redraw();
-  }
-
-  function showPrediction(body) {
-    predictionText.textContent = String(body.prediction);
-    probabilityText.textContent = `${(body.probability * 100).toFixed(2)}%`;
-    modelInput.src = body.input_image;
-    bars.forEach((bar, digit) => {
-      const percent = body.probabilities[digit] * 100;
-      bar.querySelector(".bar__fill").style.width = `${percent}%`;
-      bar.querySelector(".bar__value").textContent = `${percent.toFixed(1)}%`;
-      bar.classList.toggle("bar--top", digit === body.prediction);
-    });
-    result.hidden = false;
-    showStatus(`The model reads a ${body.prediction}.`, "success");
-    shown = body;
-    resetFeedback(body.prediction);
-  }
-
-  // Feedback: "Right?" ✓, or "No, it was …" 0-9 -----------------------------------------------------
-
-  function resetFeedback(predicted) {
-    feedbackYes.setAttribute("aria-label", `Yes, it is a ${predicted}`);
-    feedbackDigits.forEach((button) => {
-      button.disabled = Number(button.dataset.label) === predicted;  // "No, it was" the digit read makes no sense
-    });
-    markAnswer(null);
-    feedbackStatus.textContent = "";
-    feedbackStatus.dataset.kind = "";
-  }
-
-  function markAnswer(label) {
-    const confirmed = shown !== null && label === shown.prediction;
-    feedbackYes.setAttribute("aria-pressed", String(confirmed));
-    feedbackDigits.forEach((button) => {
-      button.setAttribute("aria-pressed", String(!confirmed && Number(button.dataset.label) === label));
-    });
-  }
-
-  async function postFeedback(target, label) {
-    const url = feedback.dataset.urlTemplate.replace("/0/", `/${target.id}/`);
-    const response = await fetch(url, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "X-CSRFToken": canvas.dataset.csrfToken,
-      },
-      body: JSON.stringify({ label: label, feedback_token: target.feedback_token }),
-    });
-    if (!response.ok) throw new Error(`The server answered ${response.status}`);
-    return response.json();
-  }
-
-  function giveFeedback(label) {
-    const target = shown;
-    if (target === null) return;
-    markAnswer(label);
-    feedbackStatus.textContent = "Saving…";
-    feedbackStatus.dataset.kind = "";
-    feedbackQueue = feedbackQueue.then(() => postFeedback(target, label)).then(
-      (body) => {
-        if (shown !== target) return;
-        feedbackStatus.textContent = body.correct ? "Thanks!" : `Thanks! Noted: it was a ${body.true_label}.`;
-        feedbackStatus.dataset.kind = "success";
-      },
-      (error) => {
-        console.error("Feedback failed:", error);
-        if (shown !== target) return;
-        markAnswer(null);
-        feedbackStatus.textContent = "Your answer could not be saved. Please try again.";
-        feedbackStatus.dataset.kind = "error";
-      },
+  function show(answer, kind, saved) {
+    shown = { version, kind, answer, saved };
+    result.show(answer, kind, pad.size());
+    feedback.ask(saved || null, { live: kind === "live" });
+    showStatus(
+      answer.verdict === "not_a_digit"
+        ? `That doesn't look like a digit. Best guess: ${withArticle(answer.prediction)}.`
+        : `The model reads ${withArticle(answer.number)}.`,
+      "success",
     );
   }
 
-  feedbackYes.addEventListener("click", () => shown && giveFeedback(shown.prediction));
-  feedbackDigits.forEach((button) => {
-    button.addEventListener("click", () => giveFeedback(Number(button.dataset.label)));
-  });
+  function updateControls() {
+    placeholder.hidden = !pad.isEmpty();
+    undoButton.setAttribute("aria-disabled", String(!pad.canUndo()));
+    redoButton.setAttribute("aria-disabled", String(!pad.canRedo()));
+  }
+
+  // The drawing is changing (a stroke began): whatever is on screen is about an earlier drawing.
+  function drawingChanging() {
+    version += 1;
+    clearTimeout(liveTimer);
+    hideAnswer();
+  }
+
+  // The drawing changed: show what is known about it, or read it once the hand rests.
+  function drawingChanged() {
+    drawingChanging();
+    updateControls();
+    if (pad.isEmpty()) {
+      showStatus(IDLE_TEXT);
+      return;
+    }
+    const drawing = pad.drawing();
+    if (savedAnswers.has(drawing)) {
+      show(savedAnswers.get(drawing).answer, "saved", savedAnswers.get(drawing));
+    } else if (liveAnswers.has(drawing)) {
+      show(liveAnswers.get(drawing), "live");
+    } else if (liveUrl) {
+      showStatus("Reading…");
+      liveTimer = setTimeout(readLive, LIVE_DELAY_MS);
+    } else {
+      showStatus("Press Predict to read your drawing.");
+    }
+  }
+
+  async function post(url, image) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+    try {
+      return await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken },
+        body: JSON.stringify({ image, source: "web" }),
+        signal: abort.signal,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // Live reading -----------------------------------------------------------------------------------
+
+  let lastLive = null;  // {answer}: the last live answer shown, kept on screen (as stale) when throttled
+
+  async function readLive() {
+    const asked = version;
+    const drawing = pad.drawing();
+    let response;
+    try {
+      response = await post(liveUrl, pad.image());
+    } catch (error) {
+      if (asked === version) showStatus("Press Predict to read your drawing.");
+      return;
+    }
+    if (response.status === 404 || response.status === 405) {
+      liveUrl = null;  // no live reading here: Predict still reads
+      if (asked === version) showStatus("Press Predict to read your drawing.");
+      return;
+    }
+    if (response.status === 429) {
+      // Quietly: the last answer stays, marked as out of date, and the drawing is read again later.
+      if (asked !== version) return;
+      if (lastLive) {
+        shown = { version, kind: "stale", answer: lastLive };
+        result.show(lastLive, "live", pad.size());
+        result.markStale();
+      }
+      showStatus("Still reading…");
+      const seconds = Math.min(Number(response.headers.get("Retry-After")) || 2, MAX_RETRY_SECONDS);
+      liveTimer = setTimeout(() => asked === version && readLive(), seconds * 1000);
+      return;
+    }
+    if (!response.ok) {
+      // A drawing the server cannot read (too many marks, say) is told why; anything else stays quiet.
+      const refusal = response.status < 500 ? await response.json().catch(() => ({})) : {};
+      if (asked !== version) return;
+      if (refusal.detail) showStatus(refusal.detail, "hint");
+      else showStatus("Press Predict to read your drawing.");
+      return;
+    }
+    const answer = reading(await response.json());
+    remember(liveAnswers, drawing, answer);
+    // Too late (the drawing changed) or already kept: the answer on screen stands.
+    if (asked !== version || (shown && shown.kind === "saved")) return;
+    lastLive = answer;
+    show(answer, "live");
+  }
+
+  // Predict: keep the drawing, once --------------------------------------------------------------
 
   function setBusy(isBusy) {
     busy = isBusy;
     // aria-disabled rather than disabled: the button keeps keyboard focus while it waits.
     predictButton.setAttribute("aria-disabled", String(isBusy));
     predictButton.setAttribute("aria-busy", String(isBusy));
-    predictLabel.textContent = isBusy ? "Predicting…" : "Predict";
+    predictText.textContent = isBusy ? "Predicting…" : "Predict";
   }
 
   async function predict() {
     if (busy) return;
-    if (strokes.length === 0) {
-      hideResult();
+    if (pad.isEmpty()) {
+      hideAnswer();
       showStatus("Draw a digit first", "hint");
       return;
     }
+    clearTimeout(liveTimer);
+    const drawing = pad.drawing();
+    if (savedAnswers.has(drawing)) {
+      const saved = savedAnswers.get(drawing);
+      show(saved.answer, "saved", saved);
+      return;
+    }
+    const asked = version;
     setBusy(true);
-    showStatus("Reading your digit…");
-    const clearsBefore = clears;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+    if (!shown) showStatus("Reading your drawing…");
     try {
-      const response = await fetch(canvas.dataset.predictUrl, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "Accept": "application/json",
-          "X-CSRFToken": canvas.dataset.csrfToken,
-        },
-        body: JSON.stringify({ image: canvas.toDataURL("image/png"), source: "web" }),
-        signal: abort.signal,
-      });
+      const response = await post(canvas.dataset.predictUrl, pad.image());
       if (!response.ok) throw new Error(`The server answered ${response.status}`);
       const body = await response.json();
-      if (clears === clearsBefore) showPrediction(body);
+      const saved = { body, answer: reading(body), chosen: null };
+      remember(savedAnswers, drawing, saved);
+      if (asked === version) show(saved.answer, "saved", saved);
     } catch (error) {
       console.error("Prediction failed:", error);
-      if (clears !== clearsBefore) return;
-      hideResult();
+      if (asked !== version) return;
+      hideAnswer();
       showStatus(ERROR_TEXT, "error");
     } finally {
-      clearTimeout(timer);
       setBusy(false);
     }
   }
 
+  // Controls and keys ------------------------------------------------------------------------------
+
+  function clear() {
+    if (!pad.clear()) drawingChanged();  // nothing to clear: still reset what is shown
+  }
+
+  const pad = app.createPad(canvas, {
+    onStrokeStart: drawingChanging,
+    onChange: drawingChanged,
+    onResize: () => result.fit(pad.size()),  // the answer still holds: its boxes follow the pad
+  });
+
   predictButton.addEventListener("click", predict);
-  undoButton.addEventListener("click", undo);
+  undoButton.addEventListener("click", () => pad.undo());
+  redoButton.addEventListener("click", () => pad.redo());
   clearButton.addEventListener("click", clear);
 
+  const CONTROLS = "button, a, input, textarea, select, summary, [contenteditable]";
+  const TYPING = "input, textarea, select, [contenteditable]";
+
   document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
+    if (event.altKey || event.isComposing) return;
+    const onControl = event.target instanceof Element && event.target.closest(CONTROLS);
+    const typing = event.target instanceof Element && event.target.closest(TYPING);
+    if (event.ctrlKey || event.metaKey) {
+      const key = event.key.toLowerCase();
+      if (typing || (key !== "z" && key !== "y")) return;  // a text field keeps its own undo
+      event.preventDefault();
+      if (key === "y" || event.shiftKey) pad.redo();
+      else pad.undo();
+      return;
+    }
+    if (onControl) return;  // Esc or Enter on a control is that control's
     if (event.key === "Escape") {
       clear();
-    } else if (event.key === "Enter" && !event.target.closest("button, a, input, textarea, select")) {
-      // On a focused button Enter already clicks it.
+    } else if (event.key === "Enter") {
       event.preventDefault();
       predict();
     }
   });
 
-  fitToScreen();
-})();
+  updateControls();
+})((window.DigitReader = window.DigitReader || {}));

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.drawing import canvas_origin, interpolate, touch
+from tests.browser.drawing import interpolate, pad_geometry, touch
 
 # Playwright's sync API keeps an event loop running in the main thread; Django's guard against
 # database calls from async code would then refuse the test's own (synchronous) queries.
@@ -96,16 +96,16 @@ def drawing_page(live_server):
 
 @pytest.fixture
 def draw_strokes():
-    """Draw strokes (lists of (x, y) in the pad's CSS pixels) with the mouse, one press per stroke."""
+    """Draw strokes (lists of (x, y) in pad units) with the mouse, one press per stroke."""
 
     def draw(page, strokes):
-        left, top = canvas_origin(page)
+        left, top, scale = pad_geometry(page)
         for stroke in strokes:
             x, y = stroke[0]
-            page.mouse.move(left + x, top + y)
+            page.mouse.move(left + x * scale, top + y * scale)
             page.mouse.down()
             for x, y in stroke[1:]:
-                page.mouse.move(left + x, top + y, steps=STEPS_PER_SEGMENT)
+                page.mouse.move(left + x * scale, top + y * scale, steps=STEPS_PER_SEGMENT)
             page.mouse.up()
 
     return draw
@@ -113,14 +113,18 @@ def draw_strokes():
 
 @pytest.fixture
 def touch_strokes():
-    """Draw strokes with one finger: real touchStart/touchMove/touchEnd events through DevTools."""
+    """Draw strokes (in pad units) with one finger: real touchStart/touchMove/touchEnd events through
+    DevTools."""
 
     def draw(page, strokes):
-        left, top = canvas_origin(page)
+        left, top, scale = pad_geometry(page)
         session = page.context.new_cdp_session(page)
         try:
             for stroke in strokes:
-                path = [(left + x, top + y) for x, y in interpolate(stroke, steps=STEPS_PER_SEGMENT)]
+                path = [
+                    (left + x * scale, top + y * scale)
+                    for x, y in interpolate(stroke, steps=STEPS_PER_SEGMENT)
+                ]
                 touch(session, "touchStart", path[0])
                 for point in path[1:]:
                     touch(session, "touchMove", point)

@@ -3,7 +3,7 @@
 from training.canvas import Placement, strokes_on_canvas
 from training.strokes import trace_strokes
 
-CANVAS_SIZE = 280  # the drawing pad, in CSS pixels
+PAD_HEIGHT = 280  # the pad's height in pad units, whatever its size on screen (static/recognizer/pad.js)
 # A point every 2 MNIST pixels along a stroke (8 skeleton pixels at 4× scale): about 13 CSS px on
 # the pad, with the pointer sent through intermediate positions between them, as a mouse reports
 # a hand moving at ordinary speed. Denser paths only make the tests slower: Chromium handles
@@ -12,7 +12,7 @@ TRACE_STEP = 8
 
 
 def digit_strokes(digit, *, height=190, centre=(140, 140), pen_width=18):
-    """An MNIST digit (28×28 uint8) as strokes in the pad's CSS pixels."""
+    """An MNIST digit (28×28 uint8) as strokes in pad units (the pad is 280 units tall)."""
     placement = Placement(height=height, centre_x=centre[0], centre_y=centre[1], pen_width=pen_width)
     return strokes_on_canvas(trace_strokes(digit, step=TRACE_STEP), placement)
 
@@ -26,11 +26,17 @@ def first_of_each_digit(images, labels, *, per_digit):
     return picked
 
 
-def canvas_origin(page):
-    """The pad's top-left corner in the viewport, checking the pad is its full 280×280 CSS px."""
+def pad_geometry(page):
+    """The pad's top-left corner in the viewport, and its CSS pixels per pad unit."""
     box = page.locator("#pad").bounding_box()
-    assert round(box["width"]) == CANVAS_SIZE and round(box["height"]) == CANVAS_SIZE, box
-    return box["x"], box["y"]
+    assert box["width"] >= box["height"] > 100, box  # wide enough for a number, tall enough for a digit
+    return box["x"], box["y"], box["height"] / PAD_HEIGHT
+
+
+def pad_width(page):
+    """The pad's width in pad units."""
+    box = page.locator("#pad").bounding_box()
+    return box["width"] / box["height"] * PAD_HEIGHT
 
 
 def interpolate(points, *, steps):

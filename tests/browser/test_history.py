@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from recognizer import limits, services
 from recognizer.limits import HISTORY_PAGE_SIZE
 from recognizer.models import Prediction
-from tests.browser.drawing import digit_strokes, first_of_each_digit
+from tests.browser.drawing import PAD_HEIGHT, digit_strokes, first_of_each_digit, pad_width
 from training.evaluation import encode_png
 from training.strokes import draw_digit_on_canvas
 
@@ -16,6 +16,7 @@ from training.strokes import draw_digit_on_canvas
 def test_new_predictions_appear_in_the_history(page, drawing_page, draw_strokes, mnist_test_set, artifacts):
     images, labels = mnist_test_set
     drawing_page(page)
+    pad_shape = pad_width(page) / PAD_HEIGHT  # the sent drawing's width / height
     drawn = []
     for image, label in first_of_each_digit(images, labels, per_digit=1)[:3]:  # a 0, a 1, a 2
         page.locator("#clear").click()
@@ -41,12 +42,14 @@ def test_new_predictions_appear_in_the_history(page, drawing_page, draw_strokes,
     assert times.all_inner_texts() == [p.created_at.strftime("%-d %b %Y, %H:%M") for p in stored]
     assert times.evaluate_all("ts => ts.map(t => t.dateTime)") == [p.created_at.isoformat() for p in stored]
 
-    # The drawings themselves are shown, as their thumbnails (a few KB each: half the 280 px canvas).
+    # The drawings themselves are shown, as their thumbnails (a few KB each, at most 140 px a side), in
+    # the pad's shape.
     drawings = tiles.locator("img.tile__drawing")
     expect(drawings.first).to_be_visible()
     page.wait_for_function("() => [...document.querySelectorAll('img.tile__drawing')].every(i => i.complete)")
     sizes = drawings.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-    assert sizes == [[limits.THUMBNAIL_SIDE, limits.THUMBNAIL_SIDE]] * 3  # 140 px
+    assert [max(size) for size in sizes] == [limits.THUMBNAIL_SIDE] * 3
+    assert all(abs(width / height - pad_shape) < 0.1 for width, height in sizes), (sizes, pad_shape)
     page.screenshot(path=artifacts / "history-desktop.png", full_page=True)
 
     page.get_by_role("link", name="Draw a digit").click()

@@ -126,6 +126,7 @@ def test_debug_is_off_unless_asked_for_whatever_the_entry_point(command):
     [
         ("DJANGO_HSTS_SECONDS", "a year", "DJANGO_HSTS_SECONDS must be a whole number"),
         ("DJANGO_NUM_PROXIES", "one", "DJANGO_NUM_PROXIES must be a whole number"),
+        ("DJANGO_READ_THROTTLE_RATE", "lots", "DJANGO_READ_THROTTLE_RATE must be a number of requests"),
     ],
 )
 def test_bad_numbers_stop_the_site_with_a_clear_message(name, value, message):

@@ -22,6 +22,7 @@ def stored(age_days):
         drawing_height=280,
         model_input=bytes(784),
         predicted_digit=age_days % 10,
+        number=str(age_days % 10),
         probability=0.9,
         probabilities=[0.01] * 9 + [0.91],
         model_version="test",
@@ -61,7 +62,11 @@ def test_dry_run_counts_and_deletes_nothing(history):
 def test_deletes_in_batches_oldest_first(history):
     with CaptureQueriesContext(connection) as queries:
         output = prune("--older-than", "5", "--batch-size", "2")
-    deletes = [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith("DELETE")]
+    deletes = [
+        query["sql"]
+        for query in queries
+        if query["sql"].lstrip().upper().startswith('DELETE FROM "RECOGNIZER_PREDICTION"')
+    ]  # each with its marks
     assert len(deletes) == 3  # 5 old drawings, 2 per batch: 2 + 2 + 1
     assert remaining_ages(history) == [1]
     assert output.splitlines()[:3] == [
