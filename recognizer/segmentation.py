@@ -57,6 +57,7 @@ SPLIT_PRIOR = 0.05
 # ...but a cut crossing a single stroke no thicker than CLEAN_CUT_WIDTH pens is where digits often touch.
 CLEAN_CUT_PRIOR = 0.6
 CLEAN_CUT_WIDTH = 1.5
+LONE_MARK_CUT_PRIOR = 0.05  # ...except in a drawing of one mark (one digit, far more often than two)
 MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)...
 MAX_CUT_SHARE = 0.5  # ...or than this share of the mark's height (a blot)
 CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1  # a piece cut off lower than this (× its mark's height)...
@@ -437,8 +438,8 @@ def merged_shape_score(together, digit_height):
     )
 
 
-def cut_priors(ink, cuts, pen):
-    """log of the prior of cutting at each column: SPLIT_PRIOR, or CLEAN_CUT_PRIOR where the cut crosses
+def cut_priors(ink, cuts, pen, *, clean_prior):
+    """log of the prior of cutting at each column: SPLIT_PRIOR, or `clean_prior` where the cut crosses
     one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
     loop)."""
     inked = ink > INK_THRESHOLD
@@ -447,7 +448,7 @@ def cut_priors(ink, cuts, pen):
         column = np.concatenate([[False], inked[:, cut], [False]])
         changes = np.flatnonzero(column[1:] != column[:-1])
         clean = len(changes) == 2 and changes[1] - changes[0] <= CLEAN_CUT_WIDTH * pen
-        priors[cut] = float(np.log(CLEAN_CUT_PRIOR if clean else SPLIT_PRIOR))
+        priors[cut] = float(np.log(clean_prior if clean else SPLIT_PRIOR))
     return priors
 
 
@@ -634,7 +635,9 @@ def decided(ink, runs, marks, height, predict):
                 for start, end in [key[1:]]
                 if (score := piece_score(index, start, end)) is not None
             }
-            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index])
+            # A drawing of one mark is most often one digit: no cut is favoured there.
+            clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
+            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index], clean_prior=clean_prior)
             split = best_split(splits[index], piece_scores, priors)
             if len(split) > 1:
                 result += [
