@@ -1,21 +1,26 @@
 """The marks of a drawing: each digit of a number found, cut out and normalised on its own.
 
 `find_marks(ink, predict=..., scale=...)` answers the marks left to right, each with its box in the sent
-image's pixels, its 28×28 model input and the model's raw outputs for it:
+image's pixels, its 28×28 model input and the model's raw outputs for it (ten or eleven):
 
-1. the ink's connected parts (8-connected, at preprocessing.INK_THRESHOLD), found row run by row run;
-2. specks, tiny beside the largest part, are dropped;
-3. parts that overlap horizontally are one mark (a 5 with its top bar detached, a 7 with a separate
-   crossbar, a 4 in two strokes, a 1 with its base): people write numbers left to right, so two digits
-   never share much of a column;
-4. a mark much wider than a digit is tall may be touching digits: cuts are tried at the columns where
-   the ink is thinnest, and the split the model reads with the highest joint probability wins against
-   reading the mark whole (all candidates of a drawing in one batched call);
-5. every mark normalised MNIST-style on its own (preprocessing.normalise_ink) and read in one batched
-   call.
+1. the ink's connected parts (8-connected, at preprocessing.INK_THRESHOLD), found run by run along the
+   rows (NumPy only); specks, tiny beside the largest part, are dropped;
+2. parts that are one digit are grouped: parts sharing most of their columns (people write numbers
+   left to right), a low part (a 5's detached bar, a 7's crossbar, a 1's base, a dot) with the mark
+   whose columns it shares, close parts at clearly different heights (a 4 as an L and a lower upright);
+3. the model decides the doubtful cases, every candidate of the drawing read in ONE batched call:
+   - a lower or off-line part close to its neighbour: one digit or two;
+   - a mark at least as wide as a digit is tall may be touching digits: cuts are tried where the
+     column ink profile is thinnest, and the pieces the model reads with the highest joint probability
+     win against reading the mark whole. Scores are log probabilities plus priors: wide or low pieces
+     are unlikely digits; a cut through one pen-thin stroke (where digits touch) is likelier than one
+     through a loop; a drawing of one mark favours no cut;
+4. every mark normalised MNIST-style on its own (preprocessing.normalise_ink) and read in ONE batched
+   call (the final reading).
 
-A drawing of one part (most single digits) costs what it always did: one normalisation, one reading.
-Django-free.
+A drawing of one part no wider than tall (most single digits) is read whole, as before: one
+normalisation, one reading. Noise and textures too busy to take apart are read whole too; more than
+limits.MAX_DIGITS digit-high marks raise TooManyMarks. Django-free.
 """
 
 from dataclasses import dataclass
@@ -41,7 +46,7 @@ SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose c
 MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
 MERGE_HEIGHT = 0.8  # ...or both are at least this high
-STAGGER = 0.2  # close parts whose tops and bottoms both differ by this share of their height are one mark
+STAGGER = 0.2  # close parts whose tops and bottoms differ by this share of their height are one mark
 SPLIT_FROM_WIDTH = 1.0  # a mark at least this wide may be touching digits: cuts are tried
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
@@ -60,7 +65,8 @@ CLEAN_CUT_WIDTH = 1.5
 LONE_MARK_CUT_PRIOR = 0.05  # ...except in a drawing of one mark (one digit, far more often than two)
 MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)...
 MAX_CUT_SHARE = 0.5  # ...or than this share of the mark's height (a blot)
-CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1  # a piece cut off lower than this (× its mark's height)...
+# A piece cut off lower than CUT_PIECE_HEIGHT × its mark's height is a stroke, not a digit (same form).
+CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1
 # Two strokes close together that make one digit-shaped mark are one digit unless the model reads them
 # apart much better (a 4 in two strokes reads as a 1 and a 6 quite confidently too).
 MERGE_PRIOR = 2.0
@@ -464,6 +470,8 @@ def best_split(positions, scores, priors):
         ]
         if options:
             best[end] = max(options, key=lambda option: option[0])
+    if positions[-1] not in best:  # candidates capped (MAX_CANDIDATES) before this mark's: read whole
+        return [(0, positions[-1])]
     return best[positions[-1]][1]
 
 
