@@ -527,9 +527,15 @@ def find_marks(ink, *, predict, scale=1.0):
     if parts is BUSY or (len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height):
         # One part no wider than a digit (or ink too busy to take apart): read whole, as a single
         # digit always was.
+        if parts is BUSY:
+            box = ink_box(ink, (0, 0))
+        else:  # the part's box is the ink's: normalising its crop gives the very same model input
+            part = parts[0]
+            box = (part.left, part.top, part.width, part.height)
+            ink = ink[part.top : part.bottom, part.left : part.right]
         model_input = normalise_ink(ink)
         outputs = predict(scaled(model_input[None]))[0]
-        return [Mark(sent_box(ink_box(ink, (0, 0)), scale), model_input, outputs)]
+        return [Mark(sent_box(box, scale), model_input, outputs)]
 
     runs = (*runs, parts) if len(parts) > 1 else None
     parts = without_specks(parts)
