@@ -2,10 +2,12 @@
 one number, each digit boxed over the drawing with its probability and 28×28 input, and the "Right?"
 feedback takes a corrected number."""
 
+import re
+
 from playwright.sync_api import expect
 
 from recognizer.models import Prediction
-from tests.browser.drawing import PAD_HEIGHT, digit_strokes, first_of_each_digit
+from tests.browser.drawing import PAD_HEIGHT, digit_strokes, first_of_each_digit, pad_width
 
 CENTRES = (140, 340, 540)  # pad units: three digits 190 units tall, 200 apart
 
@@ -35,6 +37,64 @@ def boxes_on_screen(page):
             };
         })"""
     )
+
+
+def test_a_three_digit_number_is_read_digit_by_digit(
+    page, drawing_page, draw_strokes, mnist_test_set, artifacts
+):
+    drawing_page(page)
+    assert pad_width(page) >= 3 * PAD_HEIGHT - 1  # a desktop's pad has room for a number
+    draw_strokes(page, number_strokes(mnist_test_set, (7, 2, 1)))
+    with page.expect_response("**/api/predict") as answer:
+        page.locator("#predict").click()
+    body = answer.value.json()
+    expect(page.locator("#prediction")).to_have_text("Prediction: 721")
+    assert body["number"] == "721" and body["verdict"] == "number"
+
+    # Each digit: its probability and the 28×28 image the model read, beneath the number.
+    cards = page.locator("#digits .digit-card")
+    expect(cards).to_have_count(3)
+    assert [text.split()[0] for text in cards.all_inner_texts()] == ["7", "2", "1"]
+    shown = [float(t.rstrip("%")) for t in cards.locator(".digit-card__probability").all_inner_texts()]
+    assert all(abs(s - d["probability"] * 100) < 0.006 for s, d in zip(shown, body["digits"], strict=True))
+    inputs = cards.locator("img")
+    page.wait_for_function("() => [...document.querySelectorAll('#digits img')].every(i => i.complete)")
+    assert inputs.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])") == [[28, 28]] * 3
+    expect(page.locator("#model-input-figure")).to_be_hidden()
+
+    # Each digit's box over the drawing, where the digit was drawn: the server's boxes, in the sent
+    # image's pixels, are the pad's units.
+    boxes = boxes_on_screen(page)
+    assert [box["label"] for box in boxes] == ["7", "2", "1"]
+    pad = page.locator("#pad").bounding_box()
+    for drawn, centre, sent in zip(boxes, CENTRES, body["digits"]):
+        x, y, width, height = sent["box"]
+        assert abs(x + width / 2 - centre) < 40, (sent["box"], centre)
+        assert drawn["box"][0] < x and drawn["box"][0] + drawn["box"][2] > x + width
+        on_screen = drawn["onScreen"]
+        scale = pad["height"] / PAD_HEIGHT
+        assert abs(on_screen["x"] + on_screen["width"] / 2 - (pad["x"] + centre * scale)) < 40 * scale
+    page.screenshot(path=artifacts / "number-desktop.png", full_page=True)
+
+    # "Right?": the number, or the number it was.
+    expect(page.get_by_role("button", name="Yes, it is 721")).to_be_visible()
+    expect(page.locator("#feedback-digit-row")).to_be_hidden()
+    field = page.get_by_label("No, the number was")
+    field.fill("72l")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#feedback-status")).to_have_text(
+        re.compile("^Type the number with the digits 0 to 9")
+    )
+    expect(field).to_have_attribute("aria-invalid", "true")
+    assert Prediction.objects.get().true_number is None
+    field.fill("724")
+    field.press("Enter")
+    expect(page.locator("#feedback-status")).to_have_text("Thanks! Noted: it was a 724.")
+    assert Prediction.objects.get().true_number == "724"
+
+    # Boxes go with the drawing.
+    page.locator("#clear").click()
+    expect(page.locator("#boxes .box")).to_have_count(0)
 
 
 def test_feedback_on_one_digit_takes_a_number_or_not_a_digit(
