@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from recognizer import limits
 from recognizer.models import Prediction
 from tests.browser.drawing import PAD_HEIGHT, digit_strokes, first_of_each_digit, pad_width
 
@@ -122,3 +123,19 @@ def test_feedback_on_one_digit_takes_a_number_or_not_a_digit(
     expect(page.locator("#feedback-status")).to_have_text("Thanks! Noted: not a digit.")
     expect(not_a_digit).to_have_attribute("aria-pressed", "true")
     assert Prediction.objects.get().true_not_a_digit is True
+
+
+def test_a_drawing_of_too_many_marks_is_refused_with_the_reason(page, drawing_page, draw_strokes):
+    drawing_page(page)
+    ticks = [[(30 + 40 * i, 100), (30 + 40 * i, 180)] for i in range(limits.MAX_DIGITS + 5)]  # 1-like marks
+    with page.expect_response(lambda response: response.url.endswith("/api/read") and response.status == 422):
+        draw_strokes(page, ticks)
+    status = page.locator("#status")
+    reason = re.compile(rf"at most {limits.MAX_DIGITS} digits")
+    expect(status).to_have_text(reason)
+    expect(page.locator("#result")).to_be_hidden()
+
+    page.locator("#predict").click()
+    expect(status).to_have_text(reason)
+    expect(status).to_have_attribute("data-kind", "error")
+    assert Prediction.objects.count() == 0
