@@ -141,6 +141,18 @@ def test_a_320_px_phone_never_scrolls_sideways(
     assert page.evaluate(width) <= 320
     page.screenshot(path=artifacts / "page-320px.png", full_page=True)
 
+    # A number on the upright phone's pad: its digit cards and boxes fit too.
+    page.locator("#clear").click()
+    assert pad_width(page) > 1.4 * PAD_HEIGHT
+    for digit, centre in ((7, 100), (2, 290)):
+        touch_strokes(page, digit_strokes(a_digit(mnist_test_set, digit), height=150, centre=(centre, 140)))
+    page.locator("#predict").click()
+    expect(page.locator("#prediction")).to_have_text("Prediction: 72")
+    expect(page.locator("#digits .digit-card")).to_have_count(2)
+    expect(page.locator("#boxes .box")).to_have_count(2)
+    assert page.evaluate(width) <= 320
+    page.screenshot(path=artifacts / "number-320px.png", full_page=True)
+
 
 def test_the_pen_and_the_sent_drawing_scale_with_the_pad(
     page, phone_page, drawing_page, draw_strokes, touch_strokes, mnist_test_set
