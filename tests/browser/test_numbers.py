@@ -2,14 +2,19 @@
 one number, each digit boxed over the drawing with its probability and 28×28 input, and the "Right?"
 feedback takes a corrected number."""
 
+import json
 import re
+from pathlib import Path
 
+import numpy as np
 from playwright.sync_api import expect
 
 from recognizer import limits
 from recognizer.models import Prediction
 from tests.browser.drawing import PAD_HEIGHT, digit_strokes, first_of_each_digit, pad_width
+from training.pendigits import pen_digit
 
+PEN_TEST_WRITERS = Path(__file__).resolve().parents[1] / "data" / "pendigits-test-writers.json"
 CENTRES = (140, 340, 540)  # pad units: three digits 190 units tall, 200 apart
 
 
@@ -139,3 +144,44 @@ def test_a_drawing_of_too_many_marks_is_refused_with_the_reason(page, drawing_pa
     expect(status).to_have_text(reason)
     expect(status).to_have_attribute("data-kind", "error")
     assert Prediction.objects.count() == 0
+
+
+def thinned(points, *, step=12):
+    """The points at least `step` pad units apart (and the last): as a mouse reports a hand's path."""
+    kept = [points[0]]
+    for point in points[1:-1]:
+        if np.hypot(point[0] - kept[-1][0], point[1] - kept[-1][1]) >= step:
+            kept.append(point)
+    return kept + points[-1:] if len(points) > 1 else kept
+
+
+def pen_number(records, writer, number, *, height=170, gap=45, left=40, top=55):
+    """`number` in `writer`'s own pen digits (the first of each), side by side, in pad units."""
+    strokes = []
+    for char in number:
+        record = next(r for r in records if r["writer"] == writer and r["label"] == char)
+        digit = pen_digit(record).strokes
+        points = np.concatenate(digit)
+        low, high = points.min(axis=0), points.max(axis=0)
+        scale = height / max(high[1] - low[1], 1)
+        strokes += [thinned([(left + x, top + y) for x, y in (stroke - low) * scale]) for stroke in digit]
+        left += (high[0] - low[0]) * scale + gap
+    return strokes
+
+
+def test_numbers_in_real_pen_writing_are_read(page, drawing_page, draw_strokes, artifacts):
+    """Seven people the model never saw (pendigits' test writers) write 2026 in their own digits."""
+    records = json.loads(PEN_TEST_WRITERS.read_text())
+    drawing_page(page)
+    read = {}
+    for writer in sorted({record["writer"] for record in records}):
+        page.locator("#clear").click()
+        draw_strokes(page, pen_number(records, writer, "2026"))
+        with page.expect_response("**/api/predict") as answer:
+            page.locator("#predict").click()
+        expect(page.locator("#answer-kind")).to_have_text("Saved")
+        read[writer] = answer.value.json()["number"]
+        expect(page.locator("#boxes .box")).to_have_count(len(answer.value.json()["digits"]))
+    page.screenshot(path=artifacts / "pen-number.png", full_page=True)
+    print("\n2026 in seven writers' pen digits, read as:", read)
+    assert list(read.values()).count("2026") >= 6, read
