@@ -71,6 +71,10 @@ def test_clear_can_be_undone_and_redone(page, drawing_page, draw_strokes):
     assert inked_pixels(page) == 0
     page.keyboard.press("Control+z")
     assert canvas_png(page) == both
+    page.keyboard.press("Control+y")  # the other common redo key
+    assert inked_pixels(page) == 0
+    page.keyboard.press("Control+z")
+    assert canvas_png(page) == both
 
     # A new stroke after an undo starts a new history: nothing is left to redo.
     page.keyboard.press("Control+z")
