@@ -100,14 +100,11 @@ def predictions_per_day(*, model_version=None):
 
 
 def predictions_per_digit(*, model_version=None):
-    """How many drawings were read as each digit 0-9."""
-    counts = dict(
-        Prediction.objects.of_version(model_version)
-        .values("predicted_digit")
-        .annotate(count=Count("id"))
-        .order_by()
-        .values_list("predicted_digit", "count")
-    )
+    """How many digits were read as each digit 0-9: a one-digit drawing's, and every digit of a number."""
+    marks = MarkReading.objects.filter(is_digit=True)
+    if model_version is not None:
+        marks = marks.filter(prediction__model_version=model_version)
+    counts = dict(marks.values("digit").annotate(count=Count("id")).order_by().values_list("digit", "count"))
     return [counts.get(digit, 0) for digit in DIGITS]
 
 
@@ -224,7 +221,7 @@ class PredictionStats:
     model_version: str | None  # None: all versions together
     total: int
     per_day: list  # [(date, count)]
-    per_digit: list  # count read as each digit 0-9 (a number's least certain digit; a non-digit's guess)
+    per_digit: list  # digits read as each digit 0-9 (each digit of a number counts)
     feedback: FeedbackAccuracy
     confusion_matrix: list  # rows: true digit, columns: predicted
     per_verdict: list  # [(Verdict, count)]
@@ -237,7 +234,7 @@ def prediction_stats(*, model_version=None):
     per_digit = predictions_per_digit(model_version=model_version)
     return PredictionStats(
         model_version=model_version,
-        total=sum(per_digit),
+        total=Prediction.objects.of_version(model_version).count(),
         per_day=predictions_per_day(model_version=model_version),
         per_digit=per_digit,
         feedback=feedback_accuracy(model_version=model_version),
