@@ -30,7 +30,8 @@ from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
 # Sizes relative to the drawing's digit height (the tallest mark's).
 SPECK_AREA = 0.02  # a part with less ink than this share of the largest part's...
 SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height is a speck
-SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark
+SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark...
+SAME_DIGIT_OVERLAP = 0.8  # ...this share when both are digit-high
 SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose columns it shares
 MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
@@ -39,7 +40,7 @@ STAGGER = 0.2  # close parts whose tops and bottoms both differ by this share of
 SPLIT_FROM_WIDTH = 1.0  # a mark at least this wide may be touching digits: cuts are tried
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
-CUTS_PER_DIGIT = 4  # at most this many candidate cuts per digit the mark could hold...
+CUTS_PER_DIGIT = 2  # at most this many candidate cuts per digit the mark could hold...
 TYPICAL_DIGIT = 0.6  # ...digits being about this wide
 MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the drawing
 
@@ -48,6 +49,11 @@ MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the dr
 # A split must beat reading the mark whole by this factor per cut: a model reads half a 0 as a 1 just
 # as confidently as the whole 0, so a single digit is never worth cutting for a little more confidence.
 SPLIT_PRIOR = 0.05
+# ...but a cut crossing a single stroke no thicker than CLEAN_CUT_WIDTH pens is where digits often touch.
+CLEAN_CUT_PRIOR = 0.6
+CLEAN_CUT_WIDTH = 1.5
+MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)
+CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1  # a piece cut off lower than this (× its mark's height)...
 # Two strokes close together that make one digit-shaped mark are one digit unless the model reads them
 # apart much better (a 4 in two strokes reads as a 1 and a 6 quite confidently too).
 MERGE_PRIOR = 2.0
@@ -186,24 +192,18 @@ def label_image(shape, runs):
 
 
 def parts_of(mask):
-    """The mask's parts (in the mask's pixels) and a function giving its label image, labelled within
-    the ink's bounding box only (the blank margins of a canvas cost nothing)."""
+    """The mask's parts and their runs (rows, starts, ends, part ids), in the mask's pixels, labelled
+    within the ink's bounding box only (the blank margins of a canvas cost nothing)."""
     rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0:
         return [], None
     top, left = int(rows[0]), int(columns[0])
-    inked = mask[top : rows[-1] + 1, left : columns[-1] + 1]
-    parts, runs = label_parts(inked)
+    parts, runs = label_parts(mask[top : rows[-1] + 1, left : columns[-1] + 1])
     for part in parts:
         part.left, part.right = part.left + left, part.right + left
         part.top, part.bottom = part.top + top, part.bottom + top
-
-    def labels():
-        full = np.zeros(mask.shape, dtype=np.int32)
-        full[top : top + inked.shape[0], left : left + inked.shape[1]] = label_image(inked.shape, runs)
-        return full
-
-    return parts, labels
+    run_rows, starts, ends, ids = runs
+    return parts, (run_rows + top, starts + left, ends + left, ids)
 
 
 # Parts into marks ------------------------------------------------------------------------------------
@@ -230,7 +230,10 @@ def overlap(one, other):
 
 
 def grouped(parts):
-    """Parts sharing much of their columns merged into one (transitively), left to right."""
+    """Parts sharing much of their columns merged into one (transitively), left to right. Two parts as
+    high as the drawing's digits must share nearly all the narrower one's columns: a thin 1 leaning on
+    its neighbour is a digit of its own."""
+    tallest = max(part.height for part in parts)
     marks = []
     for part in sorted(parts, key=lambda part: part.left):
         part = copy(part)
@@ -238,7 +241,9 @@ def grouped(parts):
         while merged:
             merged = False
             for other in marks:
-                if overlap(part, other) >= SAME_MARK_OVERLAP * min(part.width, other.width):
+                both_tall = min(part.height, other.height) >= MERGE_HEIGHT * tallest
+                share = SAME_DIGIT_OVERLAP if both_tall else SAME_MARK_OVERLAP
+                if overlap(part, other) >= share * min(part.width, other.width):
                     marks.remove(other)
                     part.absorb(other)
                     merged = True
@@ -298,22 +303,36 @@ def digit_height(marks):
 # Ink of one mark ---------------------------------------------------------------------------------------
 
 
-def mark_ink(ink, labels, mark):
-    """The ink of `mark` alone, cropped to its box plus a pixel for the anti-aliased edge; other marks'
-    ink in that box is left out."""
+def mark_ink(ink, runs, mark):
+    """The ink of `mark` alone, cropped to its box plus a pixel for the anti-aliased edge: its own parts'
+    ink and the faint edge around it, not other marks' ink in that box (`runs`: parts_of's runs and
+    parts, None when the drawing is one part)."""
     top, left = max(mark.top - 1, 0), max(mark.left - 1, 0)
     bottom, right = min(mark.bottom + 1, ink.shape[0]), min(mark.right + 1, ink.shape[1])
     crop = ink[top:bottom, left:right]
-    if labels is None:
+    if runs is None:
         return crop, (left, top)
-    own_labels = labels[top:bottom, left:right]
-    own = np.isin(own_labels, np.asarray(mark.ids) + 1)
-    near = own.copy()  # the faint edge around its own ink (no part's ink, below the threshold)
+    rows, starts, ends, ids, parts = runs
+    alone = all(
+        part.ids[0] in mark.ids
+        or part.right <= left
+        or part.left >= right
+        or part.bottom <= top
+        or part.top >= bottom
+        for part in parts
+    )
+    if alone:  # no other part's ink in its box
+        return crop, (left, top)
+    mine = np.isin(ids, mark.ids)
+    own = (
+        label_image(crop.shape, (rows[mine] - top, starts[mine] - left, ends[mine] - left, ids[mine] * 0)) > 0
+    )
+    near = own.copy()  # the faint edge around its own ink (below the threshold: no part's ink)
     near[1:] |= own[:-1]
     near[:-1] |= own[1:]
     near[:, 1:] |= own[:, :-1]
     near[:, :-1] |= own[:, 1:]
-    keep = own | (near & (own_labels == 0))
+    keep = own | (near & (crop <= INK_THRESHOLD))
     return np.where(keep, crop, np.float32(0)), (left, top)
 
 
@@ -337,9 +356,16 @@ def sent_box(box, scale):
 # Splitting touching digits -----------------------------------------------------------------------------
 
 
-def candidate_cuts(ink, height):
-    """Columns where a cut may part touching digits: minima of the column ink profile, thinnest first,
-    at least a narrow digit away from either end and from each other."""
+def pen_width(ink):
+    """The pen's width in `ink`: the median length of its runs of ink along rows."""
+    rows, starts, ends = row_runs(ink > INK_THRESHOLD)
+    return float(np.median(ends - starts)) if rows.size else 1.0
+
+
+def candidate_cuts(ink, height, pen):
+    """Columns where a cut may part touching digits: minima of the column ink profile crossing no more
+    ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from either end and from
+    each other."""
     profile = (ink > INK_THRESHOLD).sum(axis=0).astype(np.float32)
     width = profile.size
     margin = max(1, round(NARROWEST_DIGIT * height))
@@ -351,7 +377,7 @@ def candidate_cuts(ink, height):
     values = smooth[inner]
     left = smooth[inner - 1]
     right = smooth[inner + 1]
-    minima = inner[(values <= left) & (values <= right)]
+    minima = inner[(values <= left) & (values <= right) & (values <= MAX_CUT_INK * pen)]
     order = minima[np.argsort(smooth[minima], kind="stable")]
     limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (TYPICAL_DIGIT * height))))
     chosen = []
@@ -398,14 +424,27 @@ def merged_shape_score(together, digit_height):
     )
 
 
-def best_split(positions, scores):
-    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores,
-    SPLIT_PRIOR paid per cut)."""
-    penalty = float(np.log(SPLIT_PRIOR))
+def cut_priors(ink, cuts, pen):
+    """log of the prior of cutting at each column: SPLIT_PRIOR, or CLEAN_CUT_PRIOR where the cut crosses
+    one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
+    loop)."""
+    inked = ink > INK_THRESHOLD
+    priors = {}
+    for cut in cuts:
+        column = np.concatenate([[False], inked[:, cut], [False]])
+        changes = np.flatnonzero(column[1:] != column[:-1])
+        clean = len(changes) == 2 and changes[1] - changes[0] <= CLEAN_CUT_WIDTH * pen
+        priors[cut] = float(np.log(CLEAN_CUT_PRIOR if clean else SPLIT_PRIOR))
+    return priors
+
+
+def best_split(positions, scores, priors):
+    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores and
+    the prior of each cut, `priors`)."""
     best = {0: (0.0, [])}
     for end in positions[1:]:
         options = [
-            (best[start][0] + score + (penalty if start else 0.0), best[start][1] + [(start, end)])
+            (best[start][0] + score + (priors[start] if start else 0.0), best[start][1] + [(start, end)])
             for (start, piece_end), score in scores.items()
             if piece_end == end and start in best
         ]
@@ -442,6 +481,10 @@ class Candidates:
             self.inputs.append(normalise_ink(piece_ink))
             self.keys.append(key)
 
+    def model_input(self, key):
+        """The normalised input of the candidate `key`, if it was one (the final reading reuses it)."""
+        return self.inputs[self.keys.index(key)] if key in self.keys else None
+
     def scores(self, predict):
         """{key: log P(the piece's best digit)}, all read in one call."""
         if not self.keys:
@@ -456,7 +499,7 @@ def find_marks(ink, *, predict, scale=1.0):
     `ink`: float32 (H, W) in [0, 1] (preprocessing.ink_of); `predict`: (n, 28, 28) float32 in [0, 1] →
     (n, C) raw outputs; `scale`: the sent image's pixels per ink pixel. Raises EmptyDrawing when there is
     no ink, TooManyMarks when more than limits.MAX_DIGITS digit-high marks are found."""
-    parts, labels_of = parts_of(ink > INK_THRESHOLD)
+    parts, runs = parts_of(ink > INK_THRESHOLD)
     if not parts:
         raise EmptyDrawing()
     if len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height:
@@ -465,19 +508,24 @@ def find_marks(ink, *, predict, scale=1.0):
         outputs = predict(scaled(model_input[None]))[0]
         return [Mark(sent_box(ink_box(ink, (0, 0)), scale), model_input, outputs)]
 
-    labels = labels_of() if len(parts) > 1 else None
+    runs = (*runs, parts) if len(parts) > 1 else None
     marks = grouped(without_specks(parts))
     height = digit_height(marks)
     marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
+    height = digit_height(marks)  # staggered strokes joined may stand taller than any part
     check_count(marks, height)
-    marks = decided(ink, labels, marks, height, predict)
-    pieces = [piece for mark in marks for piece in mark]
-    check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _ in pieces], height)
-    model_inputs = np.stack([normalise_ink(piece_ink) for piece_ink, _ in pieces])
+    pieces, candidates = decided(ink, runs, marks, height, predict)
+    check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _, _ in pieces], height)
+    model_inputs = np.stack(
+        [
+            normalise_ink(piece_ink) if (known := candidates.model_input(key)) is None else known
+            for piece_ink, _, key in pieces
+        ]
+    )
     outputs = predict(scaled(model_inputs))
     return [
         Mark(sent_box(ink_box(piece_ink, origin), scale), model_input, output)
-        for (piece_ink, origin), model_input, output in zip(pieces, model_inputs, outputs, strict=True)
+        for (piece_ink, origin, _), model_input, output in zip(pieces, model_inputs, outputs, strict=True)
     ]
 
 
@@ -493,12 +541,12 @@ def check_count(marks, height):
         raise TooManyMarks(digit_high)
 
 
-def decided(ink, labels, marks, height, predict):
+def decided(ink, runs, marks, height, predict):
     """Neighbours merged where the model reads them better as one digit, wide marks cut where it reads
-    them better as several: each mark as a list of pieces (ink, origin), left to right. Every candidate
-    is read in one batched call."""
+    them better as several: (the pieces to read, left to right, as (ink, origin, candidate key), the
+    Candidates read). Every candidate is read in one batched call."""
     candidates = Candidates()
-    own = [mark_ink(ink, labels, mark) for mark in marks]
+    own = [mark_ink(ink, runs, mark) for mark in marks]
     pairs = []
     for index in range(len(marks) - 1):
         left, right = marks[index], marks[index + 1]
@@ -511,11 +559,12 @@ def decided(ink, labels, marks, height, predict):
         lower = min(left.height, right.height) < MERGE_HEIGHT * height
         if close and (lower or off_line(left, right)) and together.width <= widest * height:
             pairs.append((index, together))
-            candidates.add(("pair", index), mark_ink(ink, labels, together)[0])
-    splits = {}
+            candidates.add(("pair", index), mark_ink(ink, runs, together)[0])
+    splits, pens = {}, {}
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
         if SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
-            cuts = candidate_cuts(mark_ink_, height)
+            pens[index] = pen_width(mark_ink_)
+            cuts = candidate_cuts(mark_ink_, height, pens[index])
             if cuts:
                 positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
                 splits[index] = positions
@@ -532,7 +581,12 @@ def decided(ink, labels, marks, height, predict):
         if key not in scores:
             return None
         width, piece_height = ink_extent(own[index][0][:, start:end])
-        return scores[key] + shape_score(width, piece_height, height)
+        score = scores[key] + shape_score(width, piece_height, height)
+        if (start, end) != (0, own[index][0].shape[1]):
+            # Touching digits of one number stand about as high as each other: a piece cut off much
+            # lower than the mark it was cut from is a stroke of one digit.
+            score -= (max(0.0, CUT_PIECE_HEIGHT - piece_height / marks[index].height) / CUT_PIECE_SPREAD) ** 2
+        return score
 
     # Merges first, the most convincing first; a mark joins one neighbour at most.
     gains = []
@@ -550,9 +604,10 @@ def decided(ink, labels, marks, height, predict):
             merged_into[index] = merged_into[index + 1] = together
     result = []
     for index, (mark_ink_, origin) in enumerate(own):
+        whole = ("piece", index, 0, mark_ink_.shape[1])
         if index in merged_into:
             if merged_into[index] is not (merged_into.get(index - 1)):
-                result.append([mark_ink(ink, labels, merged_into[index])])
+                result.append((*mark_ink(ink, runs, merged_into[index]), ("pair", index)))
             continue
         if index in splits:
             piece_scores = {
@@ -562,11 +617,13 @@ def decided(ink, labels, marks, height, predict):
                 for start, end in [key[1:]]
                 if (score := piece_score(index, start, end)) is not None
             }
-            split = best_split(splits[index], piece_scores)
+            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index])
+            split = best_split(splits[index], piece_scores, priors)
             if len(split) > 1:
-                result.append(
-                    [(mark_ink_[:, start:end], (origin[0] + start, origin[1])) for start, end in split]
-                )
+                result += [
+                    (mark_ink_[:, start:end], (origin[0] + start, origin[1]), ("piece", index, start, end))
+                    for start, end in split
+                ]
                 continue
-        result.append([(mark_ink_, origin)])
-    return result
+        result.append((mark_ink_, origin, whole))
+    return result, candidates

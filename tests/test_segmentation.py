@@ -194,27 +194,27 @@ def shares(images, truths, predict):
 
 
 def test_separated_numbers_are_read_whole(mnist_test_set, model):
-    """56 numbers of 2–8 MNIST test digits, gaps 15–45% of the height (measured: 98% of the right
-    length, 91% exact: about what the model's per-digit accuracy allows)."""
+    """56 numbers of 2–8 MNIST test digits, gaps 15–45% of the height (measured: 96% of the right
+    length, 89% exact; on 300 others 98% and 92%: about what the model's per-digit accuracy allows)."""
     images, truths = mnist_numbers(mnist_test_set, numbers.GAPS["separated"], count=56, seed=21)
     exact, whole = shares(images, truths, model.predict)
-    assert whole >= 0.95
+    assert whole >= 0.93
     assert exact >= 0.85
 
 
 def test_touching_numbers_are_read_whole(mnist_test_set, model):
-    """56 numbers of 2–8 MNIST test digits, gaps −3% to +12% of the height (measured: 82% of the right
-    length, 73% exact)."""
+    """56 numbers of 2–8 MNIST test digits, gaps −3% to +12% of the height (measured: 88% of the right
+    length, 80% exact; on 300 others the same)."""
     images, truths = mnist_numbers(mnist_test_set, numbers.GAPS["touching"], count=56, seed=22)
     exact, whole = shares(images, truths, model.predict)
-    assert whole >= 0.75
-    assert exact >= 0.65
+    assert whole >= 0.8
+    assert exact >= 0.72
 
 
 @pytest.mark.parametrize("spacing", ["separated", "touching"])
 def test_numbers_in_real_pen_handwriting_are_read(pen_digits, model, spacing):
     """60 numbers of 2–8 real pen digits, each number by one writer (measured: separated 100% of the
-    right length, 90% exact; touching 83% / 77%)."""
+    right length, 90% exact; touching 88% / 80%; on 300 others 99% / 85% and 90% / 77%)."""
     rng = np.random.default_rng(31)
     by_writer = {}
     for label, writer, strokes in pen_digits:
@@ -228,8 +228,8 @@ def test_numbers_in_real_pen_handwriting_are_read(pen_digits, model, spacing):
         images.append(numbers.number_image(number))
         truths.append("".join(str(label) for label, _ in chosen))
     exact, whole = shares(images, truths, model.predict)
-    assert whole >= (0.95 if spacing == "separated" else 0.75)
-    assert exact >= (0.85 if spacing == "separated" else 0.7)
+    assert whole >= (0.95 if spacing == "separated" else 0.8)
+    assert exact >= (0.85 if spacing == "separated" else 0.72)
 
 
 # The contract ------------------------------------------------------------------------------------------

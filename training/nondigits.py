@@ -4,7 +4,7 @@ the examples of the model's last class, contract.NOT_A_DIGIT.
 Families: letters (Hershey stroke fonts, skipping letters a digit can look like: O, I, S, Z, B, g, q...),
 shapes (triangles, squares, stars, hearts, arrows, crosses, smileys, spirals, zigzags, checkmarks),
 scribbles, lone dots, lone lines (never near vertical: that is a 1), short dashes, random marks, and
-parts of real pen digits too short to be one (the hook of a 2, the arc of a 0, the bar of a 7).
+parts of real pen digits too short to be one (the arc of a 0, the top of a 3, the bar of a 7).
 
 Training and validation never share a drawing: validation letters come from other fonts, its pen parts
 from the validation writers, and every drawing from its own seeds (`nondigit_set(part=...)`).
@@ -32,14 +32,9 @@ NEAR_VERTICAL_DEGREES = 50  # a lone line closer than this to vertical may be a 
 LOOSE = Variation(rotation_degrees=20, slant=0.3, squash=0.25, wobble=0.03, jitter=0.01)
 STRAIGHT = Variation(rotation_degrees=0, slant=0, squash=0, wobble=0.02, jitter=0.008)
 # Partial digits: (digit, shortest and longest share of its pen path) that no longer reads as the digit.
-PARTIAL_DIGITS = {
-    0: (0.3, 0.6),
-    2: (0.2, 0.42),
-    3: (0.2, 0.42),
-    4: (0.15, 0.4),
-    6: (0.2, 0.4),
-    7: (0.12, 0.3),
-}
+# Only parts no digit looks like: the start of a 2 is a 7's hook, a 4's first stroke an open 2 or 4, a
+# 6's top a bent 1 (the first full run refused such digits).
+PARTIAL_DIGITS = {0: (0.3, 0.5), 3: (0.2, 0.35), 7: (0.1, 0.25)}
 
 
 # Letters -------------------------------------------------------------------------------------------
@@ -241,7 +236,7 @@ FAMILY_WEIGHTS = {
     "dot": 0.06,
     "line": 0.1,
     "marks": 0.08,
-    "partial digit": 0.12,
+    "partial digit": 0.08,
 }
 SHORT_DASH_SIZE = (0.06, 0.2)  # a lone line this short (share of the canvas) is a dash
 DOT_SIZE = (0.02, 0.08)
@@ -250,8 +245,6 @@ DOT_SIZE = (0.02, 0.08)
 def partial_digit(rng, digit):
     """The start of a real pen digit's path, too short to read as that digit."""
     strokes = [np.asarray(stroke, dtype=np.float64) for stroke in digit.strokes]
-    if len(strokes) > 1 and digit.label == 4 and rng.random() < 0.5:
-        return [strokes[0]]  # its first stroke alone (a 7's first stroke may be a whole 7)
     path = np.concatenate(strokes)
     low, high = PARTIAL_DIGITS[digit.label]
     lengths = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])

@@ -45,7 +45,7 @@ RECIPES = {
     "default": Recipe(
         "default",
         build_default_model,
-        epochs=16,
+        epochs=20,
         batch_size=128,
         learning_rate=3e-3,
         augment=True,
