@@ -1,21 +1,26 @@
 """The marks of a drawing: each digit of a number found, cut out and normalised on its own.
 
 `find_marks(ink, predict=..., scale=...)` answers the marks left to right, each with its box in the sent
-image's pixels, its 28×28 model input and the model's raw outputs for it:
+image's pixels, its 28×28 model input and the model's raw outputs for it (ten or eleven):
 
-1. the ink's connected parts (8-connected, at preprocessing.INK_THRESHOLD), found row run by row run;
-2. specks, tiny beside the largest part, are dropped;
-3. parts that overlap horizontally are one mark (a 5 with its top bar detached, a 7 with a separate
-   crossbar, a 4 in two strokes, a 1 with its base): people write numbers left to right, so two digits
-   never share much of a column;
-4. a mark much wider than a digit is tall may be touching digits: cuts are tried at the columns where
-   the ink is thinnest, and the split the model reads with the highest joint probability wins against
-   reading the mark whole (all candidates of a drawing in one batched call);
-5. every mark normalised MNIST-style on its own (preprocessing.normalise_ink) and read in one batched
-   call.
+1. the ink's connected parts (8-connected, at preprocessing.INK_THRESHOLD), found run by run along the
+   rows (NumPy only); specks, tiny beside the largest part, are dropped;
+2. parts that are one digit are grouped: parts sharing most of their columns (people write numbers
+   left to right), a low part (a 5's detached bar, a 7's crossbar, a 1's base, a dot) with the mark
+   whose columns it shares, close parts at clearly different heights (a 4 as an L and a lower upright);
+3. the model decides the doubtful cases, every candidate of the drawing read in ONE batched call:
+   - a lower or off-line part close to its neighbour: one digit or two;
+   - a mark at least as wide as a digit is tall may be touching digits: cuts are tried where the
+     column ink profile is thinnest, and the pieces the model reads with the highest joint probability
+     win against reading the mark whole. Scores are log probabilities plus priors: wide or low pieces
+     are unlikely digits; a cut through one pen-thin stroke (where digits touch) is likelier than one
+     through a loop; a drawing of one mark favours no cut;
+4. every mark normalised MNIST-style on its own (preprocessing.normalise_ink) and read in ONE batched
+   call (the final reading).
 
-A drawing of one part (most single digits) costs what it always did: one normalisation, one reading.
-Django-free.
+A drawing of one part no wider than tall (most single digits) is read whole, as before: one
+normalisation, one reading. Noise and textures too busy to take apart are read whole too; more than
+limits.MAX_DIGITS digit-high marks raise TooManyMarks. Django-free.
 """
 
 from dataclasses import dataclass
@@ -27,6 +32,11 @@ from recognizer.contract import NUM_DIGITS, scaled
 from recognizer.errors import EmptyDrawing, TooManyMarks
 from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
 
+# Hostile drawings: beyond these, the ink is read whole (too many runs to label: noise, a texture), or
+# refused (too many parts that are not specks: no digit is drawn in more than four).
+MAX_RUNS = 50_000  # a canvas digit has ~300 runs of ink along its rows; a 15-digit number on 1024 px ~10,000
+MAX_PARTS = 4 * limits.MAX_DIGITS
+
 # Sizes relative to the drawing's digit height (the tallest mark's).
 SPECK_AREA = 0.02  # a part with less ink than this share of the largest part's...
 SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height is a speck
@@ -36,7 +46,7 @@ SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose c
 MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
 MERGE_HEIGHT = 0.8  # ...or both are at least this high
-STAGGER = 0.2  # close parts whose tops and bottoms both differ by this share of their height are one mark
+STAGGER = 0.2  # close parts whose tops and bottoms differ by this share of their height are one mark
 SPLIT_FROM_WIDTH = 1.0  # a mark at least this wide may be touching digits: cuts are tried
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
@@ -52,8 +62,11 @@ SPLIT_PRIOR = 0.05
 # ...but a cut crossing a single stroke no thicker than CLEAN_CUT_WIDTH pens is where digits often touch.
 CLEAN_CUT_PRIOR = 0.6
 CLEAN_CUT_WIDTH = 1.5
-MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)
-CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1  # a piece cut off lower than this (× its mark's height)...
+LONE_MARK_CUT_PRIOR = 0.05  # ...except in a drawing of one mark (one digit, far more often than two)
+MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)...
+MAX_CUT_SHARE = 0.5  # ...or than this share of the mark's height (a blot)
+# A piece cut off lower than CUT_PIECE_HEIGHT × its mark's height is a stroke, not a digit (same form).
+CUT_PIECE_HEIGHT, CUT_PIECE_SPREAD = 0.9, 0.1
 # Two strokes close together that make one digit-shaped mark are one digit unless the model reads them
 # apart much better (a 4 in two strokes reads as a 1 and a 6 quite confidently too).
 MERGE_PRIOR = 2.0
@@ -62,6 +75,9 @@ MERGE_PRIOR = 2.0
 WIDE_DIGIT, WIDTH_SPREAD = 1.0, 0.3
 # A piece much lower than the drawing's digits is a stroke of one, rarely a digit (by the same form).
 LOW_DIGIT, HEIGHT_SPREAD = 0.65, 0.15
+
+
+BUSY = ["the ink is too busy to take apart"]  # parts_of's answer for noise and textures
 
 
 @dataclass(frozen=True)
@@ -198,7 +214,10 @@ def parts_of(mask):
     if rows.size == 0:
         return [], None
     top, left = int(rows[0]), int(columns[0])
-    parts, runs = label_parts(mask[top : rows[-1] + 1, left : columns[-1] + 1])
+    inked = mask[top : rows[-1] + 1, left : columns[-1] + 1]
+    if np.count_nonzero(inked[:, 1:] != inked[:, :-1]) > 2 * MAX_RUNS:
+        return BUSY, None
+    parts, runs = label_parts(inked)
     for part in parts:
         part.left, part.right = part.left + left, part.right + left
         part.top, part.bottom = part.top + top, part.bottom + top
@@ -377,7 +396,8 @@ def candidate_cuts(ink, height, pen):
     values = smooth[inner]
     left = smooth[inner - 1]
     right = smooth[inner + 1]
-    minima = inner[(values <= left) & (values <= right) & (values <= MAX_CUT_INK * pen)]
+    thin = (values <= MAX_CUT_INK * pen) & (values <= MAX_CUT_SHARE * ink.shape[0])
+    minima = inner[(values <= left) & (values <= right) & thin]
     order = minima[np.argsort(smooth[minima], kind="stable")]
     limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (TYPICAL_DIGIT * height))))
     chosen = []
@@ -424,8 +444,8 @@ def merged_shape_score(together, digit_height):
     )
 
 
-def cut_priors(ink, cuts, pen):
-    """log of the prior of cutting at each column: SPLIT_PRIOR, or CLEAN_CUT_PRIOR where the cut crosses
+def cut_priors(ink, cuts, pen, *, clean_prior):
+    """log of the prior of cutting at each column: SPLIT_PRIOR, or `clean_prior` where the cut crosses
     one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
     loop)."""
     inked = ink > INK_THRESHOLD
@@ -434,7 +454,7 @@ def cut_priors(ink, cuts, pen):
         column = np.concatenate([[False], inked[:, cut], [False]])
         changes = np.flatnonzero(column[1:] != column[:-1])
         clean = len(changes) == 2 and changes[1] - changes[0] <= CLEAN_CUT_WIDTH * pen
-        priors[cut] = float(np.log(CLEAN_CUT_PRIOR if clean else SPLIT_PRIOR))
+        priors[cut] = float(np.log(clean_prior if clean else SPLIT_PRIOR))
     return priors
 
 
@@ -450,6 +470,8 @@ def best_split(positions, scores, priors):
         ]
         if options:
             best[end] = max(options, key=lambda option: option[0])
+    if positions[-1] not in best:  # candidates capped (MAX_CANDIDATES) before this mark's: read whole
+        return [(0, positions[-1])]
     return best[positions[-1]][1]
 
 
@@ -502,14 +524,24 @@ def find_marks(ink, *, predict, scale=1.0):
     parts, runs = parts_of(ink > INK_THRESHOLD)
     if not parts:
         raise EmptyDrawing()
-    if len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height:
-        # One part no wider than a digit: read whole, as a single digit always was.
+    if parts is BUSY or (len(parts) == 1 and parts[0].width < SPLIT_FROM_WIDTH * parts[0].height):
+        # One part no wider than a digit (or ink too busy to take apart): read whole, as a single
+        # digit always was.
+        if parts is BUSY:
+            box = ink_box(ink, (0, 0))
+        else:  # the part's box is the ink's: normalising its crop gives the very same model input
+            part = parts[0]
+            box = (part.left, part.top, part.width, part.height)
+            ink = ink[part.top : part.bottom, part.left : part.right]
         model_input = normalise_ink(ink)
         outputs = predict(scaled(model_input[None]))[0]
-        return [Mark(sent_box(ink_box(ink, (0, 0)), scale), model_input, outputs)]
+        return [Mark(sent_box(box, scale), model_input, outputs)]
 
     runs = (*runs, parts) if len(parts) > 1 else None
-    marks = grouped(without_specks(parts))
+    parts = without_specks(parts)
+    if len(parts) > MAX_PARTS:  # dust, noise, a texture: no number, and not worth grouping
+        raise TooManyMarks(len(parts))
+    marks = grouped(parts)
     height = digit_height(marks)
     marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
     height = digit_height(marks)  # staggered strokes joined may stand taller than any part
@@ -617,7 +649,9 @@ def decided(ink, runs, marks, height, predict):
                 for start, end in [key[1:]]
                 if (score := piece_score(index, start, end)) is not None
             }
-            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index])
+            # A drawing of one mark is most often one digit: no cut is favoured there.
+            clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
+            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index], clean_prior=clean_prior)
             split = best_split(splits[index], piece_scores, priors)
             if len(split) > 1:
                 result += [

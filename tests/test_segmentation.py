@@ -4,6 +4,7 @@ trajectories (pendigits), alone and written as numbers on a wide canvas, read by
 The floors are measured over many drawings (see each test), a little under what the engine reaches, so
 that a regression fails and the noise of a different model does not."""
 
+import json
 from collections import deque
 
 import numpy as np
@@ -17,9 +18,11 @@ from recognizer.errors import EmptyDrawing, TooManyMarks
 from recognizer.litert import LiteRTModel
 from recognizer.preprocessing import INK_THRESHOLD, ink_of, shrunk_for_ink_search
 from recognizer.segmentation import find_marks, label_parts
+from tests.conftest import DATA_DIR
 from training import numbers
 from training.canvas import BACKGROUNDS
 from training.evaluation import canvas_png, encode_png
+from training.pendigits import pen_digit
 from training.strokes import trace_strokes
 
 
@@ -30,7 +33,10 @@ def model():
 
 @pytest.fixture(scope="module")
 def pen_digits():
-    return numbers.load_pen_digits()
+    """500 real pen digits of the seven pendigits test writers, whom no shipped model is trained on:
+    (label, writer, strokes) each."""
+    records = json.loads((DATA_DIR / "pendigits-test-writers.json").read_text())
+    return [(digit.label, digit.writer, digit.strokes) for digit in map(pen_digit, records)]
 
 
 def read(image, predict):
@@ -98,7 +104,7 @@ def test_connected_parts_are_those_a_flood_fill_finds(mnist_test_set):
 
 def test_mnist_digits_drawn_on_the_canvas_are_never_split(mnist_test_set, model):
     """300 MNIST test digits redrawn as pen strokes on white, black and transparent canvases: each one
-    mark (measured: 300 of 300), read as well as the whole drawing always was (measured 99.3%)."""
+    mark (measured: 300 of 300), read as well as the whole drawing always was (measured 99%)."""
     images, labels = mnist_test_set
     rng = np.random.default_rng(11)
     readings = [
@@ -110,13 +116,12 @@ def test_mnist_digits_drawn_on_the_canvas_are_never_split(mnist_test_set, model)
 
 
 def test_real_pen_digits_are_never_split(pen_digits, model):
-    """300 real pen digits of the 30 writers (many 4s, 5s and 7s in two strokes): each one mark
-    (measured: 300 of 300)."""
+    """The 500 pen digits of writers no model has seen (many 4s, 5s and 7s in two strokes), each drawn
+    at a random size and place: each one mark (measured: 500 of 500), read as well as ever."""
     rng = np.random.default_rng(12)
-    chosen = rng.choice(len(pen_digits), size=300, replace=False)
-    readings = [read(numbers.pen_digit_image(pen_digits[i][2], rng), model.predict)[0] for i in chosen]
+    readings = [read(numbers.pen_digit_image(strokes, rng), model.predict)[0] for _, _, strokes in pen_digits]
     assert all(len(reading) == 1 for reading in readings)
-    assert np.mean([reading == str(pen_digits[i][0]) for i, reading in zip(chosen, readings)]) >= 0.93
+    assert np.mean([reading == str(label) for (label, _, _), reading in zip(pen_digits, readings)]) >= 0.95
 
 
 def detached(strokes, moved, shift):
@@ -142,25 +147,22 @@ def lifted_apart(strokes, moved, direction, rng):
 
 
 def test_digits_written_in_separate_strokes_are_one_mark(pen_digits, model):
-    """Real 4s in two strokes (the upright moved right until apart), 5s with their top bar lifted off,
-    and every pendigits 1, 4, 5 and 7 whose strokes do not touch as written: one mark each (measured:
-    all but 1 of ~300)."""
+    """The test writers' 4s in two strokes (the upright moved right until apart), 5s with their top bar
+    lifted off, 7s with a crossbar and 1s with a base or flag: one mark each (measured: all)."""
     rng = np.random.default_rng(13)
     images = []
     for label, _, strokes in pen_digits:
         if len(strokes) != 2 or label not in (1, 4, 5, 7):
             continue
-        if label == 4 and len(images) < 400:
+        if label == 4:
             images.append(lifted_apart(strokes, 1, (1, 0), rng))
-        elif label == 5 and len(images) < 400:
+        elif label == 5:
             bar = min(range(2), key=lambda i: np.ptp(np.asarray(strokes[i])[:, 1]))
             images.append(lifted_apart(strokes, bar, (0.3, -1), rng))
-        else:
-            image = numbers.pen_digit_image(strokes, rng)
-            if len(label_parts(ink_of(image) > INK_THRESHOLD)[0]) >= 2:
-                images.append(image)
+        else:  # 7s with their crossbar, 1s with their base or flag, as written
+            images.append(numbers.pen_digit_image(strokes, rng))
     images = [image for image in images if image is not None]
-    assert len(images) >= 250
+    assert len(images) >= 100  # 118 such of the 500; 17 4s and 5s cannot be drawn apart in 8 steps
     one_mark = [len(read(image, model.predict)[0]) == 1 for image in images]
     assert np.mean(one_mark) >= 0.98
 
@@ -194,8 +196,8 @@ def shares(images, truths, predict):
 
 
 def test_separated_numbers_are_read_whole(mnist_test_set, model):
-    """56 numbers of 2–8 MNIST test digits, gaps 15–45% of the height (measured: 96% of the right
-    length, 89% exact; on 300 others 98% and 92%: about what the model's per-digit accuracy allows)."""
+    """56 numbers of 2–8 MNIST test digits, gaps 15–45% of the height (measured with model 582b1e51a0ff:
+    96% of the right length, 89% exact; on 300 others 99% and 91%)."""
     images, truths = mnist_numbers(mnist_test_set, numbers.GAPS["separated"], count=56, seed=21)
     exact, whole = shares(images, truths, model.predict)
     assert whole >= 0.93
@@ -203,18 +205,19 @@ def test_separated_numbers_are_read_whole(mnist_test_set, model):
 
 
 def test_touching_numbers_are_read_whole(mnist_test_set, model):
-    """56 numbers of 2–8 MNIST test digits, gaps −3% to +12% of the height (measured: 88% of the right
-    length, 80% exact; on 300 others the same)."""
+    """56 numbers of 2–8 MNIST test digits, gaps −3% to +12% of the height (measured with model
+    582b1e51a0ff: 95% of the right length, 86% exact; on 300 others 95% and 85%)."""
     images, truths = mnist_numbers(mnist_test_set, numbers.GAPS["touching"], count=56, seed=22)
     exact, whole = shares(images, truths, model.predict)
-    assert whole >= 0.8
-    assert exact >= 0.72
+    assert whole >= 0.88
+    assert exact >= 0.8
 
 
 @pytest.mark.parametrize("spacing", ["separated", "touching"])
 def test_numbers_in_real_pen_handwriting_are_read(pen_digits, model, spacing):
-    """60 numbers of 2–8 real pen digits, each number by one writer (measured: separated 100% of the
-    right length, 90% exact; touching 88% / 80%; on 300 others 99% / 85% and 90% / 77%)."""
+    """60 numbers of 2–8 real pen digits of the test writers, each number by one writer (measured with
+    model 582b1e51a0ff over three seeds: separated 100% exact; touching 93–98% exact, 95–98% of the right
+    length)."""
     rng = np.random.default_rng(31)
     by_writer = {}
     for label, writer, strokes in pen_digits:
@@ -228,8 +231,8 @@ def test_numbers_in_real_pen_handwriting_are_read(pen_digits, model, spacing):
         images.append(numbers.number_image(number))
         truths.append("".join(str(label) for label, _ in chosen))
     exact, whole = shares(images, truths, model.predict)
-    assert whole >= (0.95 if spacing == "separated" else 0.8)
-    assert exact >= (0.85 if spacing == "separated" else 0.72)
+    assert whole >= (0.97 if spacing == "separated" else 0.9)
+    assert exact >= (0.95 if spacing == "separated" else 0.88)
 
 
 # The contract ------------------------------------------------------------------------------------------
@@ -284,3 +287,28 @@ def test_more_digits_than_a_reading_takes_are_refused(mnist_test_set, model):
 def test_no_ink_is_an_empty_drawing(model):
     with pytest.raises(EmptyDrawing):
         find_marks(np.zeros((280, 840), np.float32), predict=model.predict)
+
+
+def test_dust_all_over_is_too_many_marks(model):
+    """Hundreds of equal dots (sand on a scanner, noise): no speck is smaller than the others, and no
+    number is that long."""
+    rng = np.random.default_rng(44)
+    ink = (rng.random((600, 900)) > 0.995).astype(np.float32)
+    ink = np.maximum(ink, np.roll(ink, 1, axis=0))  # dots of two pixels
+    with pytest.raises(TooManyMarks):
+        find_marks(ink, predict=model.predict)
+
+
+@pytest.mark.parametrize(
+    "texture",
+    [
+        np.indices((1024, 1024)).sum(axis=0) % 2,  # a checkerboard: one part, half a million runs
+        np.indices((1024, 1024))[1] % 4 < 2,  # stripes: 256 tall parts side by side
+    ],
+)
+def test_ink_too_busy_to_take_apart_is_read_whole_in_one_call(model, texture):
+    counting = CountingModel(model)
+    marks = find_marks(texture.astype(np.float32), predict=counting.predict)
+    assert len(marks) == 1 and counting.calls == [1]
+    inked = np.flatnonzero(texture.any(axis=0))
+    assert marks[0].box == (0, 0, inked[-1] + 1, 1024)

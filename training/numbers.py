@@ -1,7 +1,7 @@
 """Numbers written on the site's wide canvas, and how well the serving path reads them.
 
 A number here is a row of digits' pen strokes (MNIST test digits traced by training.strokes, or real pen
-trajectories from pendigits) written left to right with one pen on a shared baseline, at about one
+trajectories, training.pendigits) written left to right with one pen on a shared baseline, at about one
 height, with gaps between neighbours' ink (pen width included) as a share of the digit height:
 - separated: gaps of 15–45% of the height;
 - touching: gaps of −3% to +12% (neighbours' boxes overlap or nearly meet; some strokes touch).
@@ -10,12 +10,9 @@ height, with gaps between neighbours' ink (pen width included) as a share of the
 reports the share read whole and exact and the per-digit accuracy, by length (`evaluate_model --numbers`).
 """
 
-import gzip
-import json
 import multiprocessing
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -28,31 +25,12 @@ from training.canvas import BACKGROUNDS, random_placement, render_strokes, strok
 from training.evaluation import encode_png
 from training.strokes import trace_strokes
 
-PENDIGITS_FILE = "pendigits-train-writers.json.gz"
 CANVAS_HEIGHT = 280  # the page's canvas is 280 px high; a number's canvas is as wide as it needs
 GAPS = {"separated": (0.15, 0.45), "touching": (-0.03, 0.12)}
 LENGTHS = tuple(range(2, 9))
 
 
 # Strokes -----------------------------------------------------------------------------------------------
-
-
-def pendigits_path(folder=None):
-    folder = folder or os.environ.get("PENDIGITS_DIR") or "/work/shared/datasets/pendigits"
-    return Path(folder) / PENDIGITS_FILE
-
-
-def load_pen_digits(path=None):
-    """pendigits' real pen digits: a list of (label, writer, strokes), strokes in canvas orientation
-    (y grows downward), as lists of (x, y) points."""
-    with gzip.open(path or pendigits_path(), "rt") as file:
-        samples = json.load(file)
-    return [(int(sample["label"]), sample["writer"], pen_strokes(sample["strokes"])) for sample in samples]
-
-
-def pen_strokes(strokes):
-    """pendigits' strokes (y grows upward) as canvas strokes (y grows downward)."""
-    return [[(float(x), -float(y)) for x, y in stroke] for stroke in strokes]
 
 
 def pen_digit_image(strokes, rng, *, background="white"):
