@@ -48,6 +48,7 @@ $(WEB_VENV)/.installed-web: requirements/web.txt
 
 run: $(VENV)/.installed-web
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py register_model ml_models/digit_cnn.tflite --activate-if-new
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-dev

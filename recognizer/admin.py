@@ -77,6 +77,10 @@ class MarkReadingInline(admin.TabularInline):
         return f"{mark.not_a_digit_probability:.2%}"
 
 
+def mark_read_as(mark):
+    return str(mark.digit) if mark.is_digit else "not a digit"
+
+
 def input_data_url(mark):
     """A mark's 28×28 input as a data URL: the page needs no request per mark (CSP allows data: images)."""
     return png_data_url(model_input_png(mark.model_input_array))
@@ -175,22 +179,15 @@ class PredictionAdmin(admin.ModelAdmin):
     @admin.display(description="Marks read (28×28)")
     def digit_inputs(self, prediction):
         """Each mark's 28×28 input, left to right; what is not a digit is marked so."""
-        return format_html(
-            '<span class="mark-inputs">{}</span>',
-            format_html_join(
-                "",
-                '<img src="{}" width="28" height="28" alt="{}" title="{}" class="digit-input{}">',
-                (
-                    (
-                        input_data_url(mark),
-                        label := (str(mark.digit) if mark.is_digit else "not a digit"),
-                        label,
-                        "" if mark.is_digit else " digit-input--not-digit",
-                    )
-                    for mark in prediction.marks_in_order
-                ),
+        thumbnails = format_html_join(
+            "",
+            '<img src="{}" width="28" height="28" alt="{}" title="{}" class="digit-input{}">',
+            (
+                (input_data_url(mark), read_as, read_as, "" if mark.is_digit else " digit-input--not-digit")
+                for mark, read_as in ((mark, mark_read_as(mark)) for mark in prediction.marks_in_order)
             ),
         )
+        return format_html('<span class="mark-inputs">{}</span>', thumbnails)
 
     @admin.display(description="True answer")
     def true_answer(self, prediction):

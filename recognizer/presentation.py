@@ -40,6 +40,7 @@ def stats_context(stats, *, days_shown=limits.STATS_DAYS):
         "heatmap": charts.confusion_heatmap(stats.confusion_matrix),
         "confusion_rows": confusion_rows(stats.confusion_matrix),
         "column_totals": [sum(column) for column in zip(*stats.confusion_matrix)],
+        "matrix_total": sum(map(sum, stats.confusion_matrix)),
         "verdict_rows": [
             {"verdict": verdict, "count": count, "percent": percent(count, stats.total)}
             for verdict, count in stats.per_verdict

@@ -24,7 +24,7 @@ import numpy as np
 
 from recognizer import decoding, limits, preprocessing, segmentation
 from recognizer.contract import split_outputs
-from recognizer.errors import EmptyDrawing, InvalidImage
+from recognizer.errors import EmptyDrawing, TooManyMarks
 
 
 class Verdict:
@@ -128,7 +128,7 @@ class Reading:
 
 
 def read_image(image, *, classifier=None):
-    """A decoded Pillow image → Reading. Raises EmptyDrawing, ModelUnavailable."""
+    """A decoded Pillow image → Reading. Raises EmptyDrawing, TooManyMarks, ModelUnavailable."""
     if classifier is None:
         # Imported here: recognizer.models takes the verdicts from this module, and the classifier's
         # registry reads recognizer.models.
@@ -140,11 +140,8 @@ def read_image(image, *, classifier=None):
     marks = segmentation.find_marks(ink, predict=classifier.predict, scale=image.width / shrunk.width)
     if not marks:
         raise EmptyDrawing()
-    if len(marks) > limits.MAX_STORED_MARKS:
-        raise InvalidImage(
-            f"The drawing has {len(marks)} separate marks: at most {limits.MAX_STORED_MARKS} are read "
-            f"(and {limits.MAX_DIGITS} digits)."
-        )
+    if len(marks) > limits.MAX_STORED_MARKS:  # small marks beside the digits: what is stored is bounded
+        raise TooManyMarks(len(marks))
     return Reading(marks=mark_readings(marks), model_version=classifier.version)
 
 

@@ -100,14 +100,11 @@ def predictions_per_day(*, model_version=None):
 
 
 def predictions_per_digit(*, model_version=None):
-    """How many drawings were read as each digit 0-9."""
-    counts = dict(
-        Prediction.objects.of_version(model_version)
-        .values("predicted_digit")
-        .annotate(count=Count("id"))
-        .order_by()
-        .values_list("predicted_digit", "count")
-    )
+    """How many digits were read as each digit 0-9: a one-digit drawing's, and every digit of a number."""
+    marks = MarkReading.objects.filter(is_digit=True)
+    if model_version is not None:
+        marks = marks.filter(prediction__model_version=model_version)
+    counts = dict(marks.values("digit").annotate(count=Count("id")).order_by().values_list("digit", "count"))
     return [counts.get(digit, 0) for digit in DIGITS]
 
 
@@ -133,19 +130,25 @@ def feedback_accuracy(*, model_version=None):
     )
 
 
-def confusion_matrix(*, model_version=None):
-    """10×10 counts of the one-digit drawings with feedback of one digit: rows the true digit, columns
-    the one read."""
-    matrix = [[0] * len(DIGITS) for _ in DIGITS]
+def compared_digits(*, model_version=None):
+    """(true digit, digit read) for each digit of the drawings whose feedback gives as many digits as
+    were read, position by position (a one-digit drawing's one digit too)."""
     rows = (
         Prediction.objects.of_version(model_version)
-        .filter(verdict=Verdict.DIGIT, true_label__isnull=False)
-        .values("true_label", "predicted_digit")
-        .annotate(count=Count("id"))
-        .order_by()
+        .filter(true_number__isnull=False, number__isnull=False)
+        .values_list("number", "true_number")
     )
-    for row in rows:
-        matrix[row["true_label"]][row["predicted_digit"]] = row["count"]
+    for read, drawn in rows.iterator(chunk_size=2000):
+        if len(read) == len(drawn):
+            yield from ((int(true), int(digit)) for true, digit in zip(drawn, read, strict=True))
+
+
+def confusion_matrix(*, model_version=None):
+    """10×10 counts of the digits compared with feedback (compared_digits): rows the true digit, columns
+    the one read."""
+    matrix = [[0] * len(DIGITS) for _ in DIGITS]
+    for true, read in compared_digits(model_version=model_version):
+        matrix[true][read] += 1
     return matrix
 
 
@@ -167,20 +170,13 @@ class NumberAccuracy:
         return self.digits_right / self.digits if self.digits else None
 
 
-def number_accuracy(*, model_version=None):
+def number_accuracy(*, model_version=None, matrix=None):
+    """NumberAccuracy; `matrix`, the confusion_matrix of the same drawings, if already counted."""
     numbers = Prediction.objects.of_version(model_version).filter(true_number__regex=r"^[0-9]{2,}$")
     counts = numbers.aggregate(numbers=Count("id"), right=Count("id", filter=Feedback.CONFIRMED.condition))
-    digits_right = digits = 0
-    compared = (
-        Prediction.objects.of_version(model_version)
-        .filter(true_number__isnull=False, number__isnull=False)
-        .values_list("number", "true_number")
-    )
-    for read, drawn in compared.iterator(chunk_size=2000):
-        if len(read) == len(drawn):
-            digits += len(drawn)
-            digits_right += sum(a == b for a, b in zip(read, drawn, strict=True))
-    return NumberAccuracy(counts["right"], counts["numbers"], digits_right, digits)
+    matrix = confusion_matrix(model_version=model_version) if matrix is None else matrix
+    digits_right = sum(matrix[digit][digit] for digit in DIGITS)
+    return NumberAccuracy(counts["right"], counts["numbers"], digits_right, sum(map(sum, matrix)))
 
 
 @dataclass
@@ -224,9 +220,9 @@ class PredictionStats:
     model_version: str | None  # None: all versions together
     total: int
     per_day: list  # [(date, count)]
-    per_digit: list  # count read as each digit 0-9 (a number's least certain digit; a non-digit's guess)
+    per_digit: list  # digits read as each digit 0-9 (each digit of a number counts)
     feedback: FeedbackAccuracy
-    confusion_matrix: list  # rows: true digit, columns: predicted
+    confusion_matrix: list  # digits compared with feedback: rows the true digit, columns the one read
     per_verdict: list  # [(Verdict, count)]
     numbers: NumberAccuracy
     not_digits: NotDigitCounts
@@ -235,15 +231,16 @@ class PredictionStats:
 def prediction_stats(*, model_version=None):
     """Everything the statistics page shows, for one model version or (None) all of them."""
     per_digit = predictions_per_digit(model_version=model_version)
+    matrix = confusion_matrix(model_version=model_version)
     return PredictionStats(
         model_version=model_version,
-        total=sum(per_digit),
+        total=Prediction.objects.of_version(model_version).count(),
         per_day=predictions_per_day(model_version=model_version),
         per_digit=per_digit,
         feedback=feedback_accuracy(model_version=model_version),
-        confusion_matrix=confusion_matrix(model_version=model_version),
+        confusion_matrix=matrix,
         per_verdict=predictions_per_verdict(model_version=model_version),
-        numbers=number_accuracy(model_version=model_version),
+        numbers=number_accuracy(model_version=model_version, matrix=matrix),
         not_digits=not_digit_counts(model_version=model_version),
     )
 

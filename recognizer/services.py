@@ -173,10 +173,11 @@ def prune_predictions(*, older_than, batch_size=limits.PRUNE_BATCH_SIZE, dry_run
 # Models --------------------------------------------------------------------------------------------
 
 
-def register_model(*, content, source_path, metadata=None, activate=False):
+def register_model(*, content, source_path, metadata=None, activate=False, activate_if_new=False):
     """Keep the .tflite `content` in the registry (once per version), with `metadata` (digit_cnn.json,
-    kept when it describes this model), and with `activate`, make it the model every worker serves.
-    Returns the ModelVersion.
+    kept when it describes this model), and with `activate`, make it the model every worker serves;
+    with `activate_if_new`, only when this version was not registered before (a new release's model is
+    served, and a model staff rolled back from stays rolled back). Returns the ModelVersion.
 
     Raises ModelUnavailable when LiteRT cannot load the bytes or they do not fit the contract."""
     content = bytes(content)
@@ -185,7 +186,7 @@ def register_model(*, content, source_path, metadata=None, activate=False):
     metadata = metadata if metadata and metadata.get("model_version") == version else {}
     try:
         with transaction.atomic():
-            model, _ = ModelVersion.objects.get_or_create(
+            model, created = ModelVersion.objects.get_or_create(
                 version=version,
                 defaults={
                     "recipe": metadata.get("recipe") or "",
@@ -196,11 +197,11 @@ def register_model(*, content, source_path, metadata=None, activate=False):
                 },
             )
     except IntegrityError:  # registered by another process at the same moment
-        model = ModelVersion.objects.get(version=version)
-    return activate_model(version=version) if activate else model
+        model, created = ModelVersion.objects.get(version=version), False
+    return activate_model(version=version) if activate or (activate_if_new and created) else model
 
 
-def register_model_file(*, path, activate=False):
+def register_model_file(*, path, activate=False, activate_if_new=False):
     """register_model for the .tflite at `path` and the digit_cnn.json beside it (if any).
     Raises ModelUnavailable when the file is missing, unreadable or not a model."""
     path = Path(path)
@@ -209,7 +210,13 @@ def register_model_file(*, path, activate=False):
         metadata = json.loads(path.with_suffix(".json").read_text())
     except (OSError, ValueError):
         metadata = {}
-    return register_model(content=content, source_path=path, metadata=metadata, activate=activate)
+    return register_model(
+        content=content,
+        source_path=path,
+        metadata=metadata,
+        activate=activate,
+        activate_if_new=activate_if_new,
+    )
 
 
 def activate_model(*, version):

@@ -122,6 +122,19 @@ def test_registering_is_once_per_version(threes_model):
     assert again.pk == first.pk and ModelVersion.objects.count() == 1
 
 
+def test_a_new_releases_model_takes_over_once_and_a_roll_back_stays(threes_model):
+    """`register_model --activate-if-new` (make run, a deploy): a version never seen is activated; one
+    already registered is left as staff set it."""
+    services.register_model_file(path=SHIPPED, activate=True)
+    call_command("register_model", str(threes_model), "--activate-if-new", stdout=io.StringIO())
+    threes = ModelVersion.objects.get(is_active=True)
+    assert threes.source_path == str(threes_model)
+
+    services.roll_back_model()
+    call_command("register_model", str(threes_model), "--activate-if-new", stdout=io.StringIO())
+    assert ModelVersion.objects.get(is_active=True).source_path == str(SHIPPED)
+
+
 def test_a_missing_or_corrupt_model_cannot_be_registered(tmp_path, shipped_bytes):
     with pytest.raises(ModelUnavailable, match="cannot be read"):
         services.register_model_file(path=tmp_path / "missing.tflite")

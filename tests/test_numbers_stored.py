@@ -262,6 +262,9 @@ def test_a_number_corrected_counts_the_digits_read_right(client, stored_number, 
     assert "Numbers read whole and exact</th><td>0 of 1</td><td>0.0%" in page
     assert "Digits read right (as many read as drawn)</th><td>4 of 5</td><td>80.0%" in page
     assert '<th scope="row">A number</th><td>1</td>' in page
+    assert selectors.predictions_per_digit() == [1, 0, 2, 1, 0, 0, 1, 0, 0, 0]  # 2026's digits and the 3
+    matrix = selectors.confusion_matrix()  # digit by digit: 2→2, 0→0, 2→2, 7 read 6, and the 3
+    assert (matrix[2][2], matrix[0][0], matrix[7][6], matrix[3][3], sum(map(sum, matrix))) == (2, 1, 1, 1, 5)
 
     labelled = selectors.labelled_drawings()
     assert labelled.labels.tolist() == [2, 0, 2, 7, 3] and labelled.predicted.tolist() == [2, 0, 2, 6, 3]

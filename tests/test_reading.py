@@ -14,6 +14,7 @@ from recognizer.contract import split_outputs
 from recognizer.models import MarkReading, Prediction
 from recognizer.serializers import PredictResponseSerializer, ReadingSerializer, predict_data, reading_data
 from tests.drawn_numbers import number_canvas, number_reading, png_of
+from training.canvas import render_strokes
 from training.strokes import draw_digit_on_canvas
 
 pytestmark = pytest.mark.django_db  # the served model is the registry's active one
@@ -328,3 +329,31 @@ def test_the_predict_answer_is_what_the_predict_serializer_gives(rf, canvas_digi
         prediction = services.record_prediction(image=png_of(drawing), source="web")
         documented = PredictResponseSerializer(prediction, context={"request": request}).data
         assert json.dumps(predict_data(prediction, request=request)) == json.dumps(documented)
+
+
+# What is not a digit, read by the shipped model ------------------------------------------------------
+
+SHAPES = {  # strokes on a 280 px canvas, in canvas pixels
+    "the letter A": [[(80, 230), (140, 50), (200, 230)], [(105, 160), (175, 160)]],
+    "the letter H": [[(80, 60), (80, 220)], [(200, 60), (200, 220)], [(80, 140), (200, 140)]],
+    "a horizontal line": [[(50, 140), (230, 140)]],
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_shape_is_answered_not_a_digit_and_still_stored(client, shape):
+    image = render_strokes(SHAPES[shape], pen_width=16, background="transparent")
+    live = post(client, "/api/read", image).json()
+    response = post(client, "/api/predict", image)
+
+    assert response.status_code == 201  # kept, so it can be corrected
+    body = response.json()
+    assert {field: body[field] for field in READING_FIELDS} == live
+    assert (body["verdict"], body["number"], body["digits"]) == ("not_a_digit", None, [])
+    assert body["not_digits"] and all(
+        mark["not_a_digit_probability"] >= limits.NOT_A_DIGIT_THRESHOLD for mark in body["not_digits"]
+    )
+    assert body["prediction"] in range(10) and body["probability"] < 0.5  # the best guess, low
+    assert len(body["probabilities"]) == 10 and sum(body["probabilities"]) == pytest.approx(1, abs=1e-5)
+    row = Prediction.objects.get(pk=body["id"])
+    assert (row.verdict, row.number, row.digit_count) == ("not_a_digit", None, 0)

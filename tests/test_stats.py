@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from recognizer import selectors
-from recognizer.models import Prediction
+from recognizer.models import MarkReading, Prediction
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ ROWS = [
 
 @pytest.fixture
 def known_rows():
-    Prediction.objects.bulk_create(
+    rows = Prediction.objects.bulk_create(
         [
             Prediction(
                 model_version=version,
@@ -46,6 +46,23 @@ def known_rows():
             )
             for version, created, digit, label in ROWS
         ]
+    )
+    MarkReading.objects.bulk_create(  # each drawing one digit, its mark
+        MarkReading(
+            prediction=row,
+            position=0,
+            box_x=0,
+            box_y=0,
+            box_width=280,
+            box_height=280,
+            is_digit=True,
+            digit=row.predicted_digit,
+            probability=0.9,
+            probabilities=[0.01] * 10,
+            not_a_digit_probability=0.0,
+            model_input=bytes(784),
+        )
+        for row in rows
     )
 
 
@@ -130,7 +147,7 @@ def test_stats_page_shows_the_latest_version_by_default_with_charts_and_tables(c
         ["Tue 3 Mar 2026", "1"],
         ["Total", "6"],
     ]
-    assert cells(html, "per-digit-table")[1] == ["Drawings", "1", "1", "1", "0", "0", "0", "0", "3", "0", "0"]
+    assert cells(html, "per-digit-table")[1] == ["Digits", "1", "1", "1", "0", "0", "0", "0", "3", "0", "0"]
     confusion = cells(html, "confusion-table")
     assert confusion[2] == [
         "1",

@@ -49,6 +49,9 @@
       probabilities: body.probabilities,
       // /api/predict sends the input of the digit read; /api/read only each mark's.
       modelInput: body.input_image || (marks.length === 1 ? marks[0].model_input : null),
+      // The runner-up's probability on the same scale as `probability` (which counts "not a digit" too):
+      // its share among the digits, times the chance the mark is a digit at all.
+      digitShare: digits.length === 1 ? 1 - (digits[0].not_a_digit_probability || 0) : 1,
       unsure: verdict !== "not_a_digit" && body.probability < UNSURE_BELOW,
       isNumber: verdict === "number" || (number !== null && number.length > 1),
     };

@@ -116,6 +116,13 @@
     }
   }
 
+  // Why the server refused to read a drawing (422: too many marks, say), or null for other failures.
+  async function refusalOf(response) {
+    if (response.status !== 422) return null;
+    const body = await response.json().catch(() => ({}));
+    return typeof body.detail === "string" ? body.detail : null;
+  }
+
   // Live reading -----------------------------------------------------------------------------------
 
   let lastLive = null;  // {answer}: the last live answer shown, kept on screen (as stale) when throttled
@@ -150,10 +157,9 @@
     }
     if (!response.ok) {
       // A drawing the server cannot read (too many marks, say) is told why; anything else stays quiet.
-      const refusal = response.status < 500 ? await response.json().catch(() => ({})) : {};
+      const reason = await refusalOf(response);
       if (asked !== version) return;
-      if (refusal.detail) showStatus(refusal.detail, "hint");
-      else showStatus("Press Predict to read your drawing.");
+      showStatus(reason || "Press Predict to read your drawing.", reason ? "hint" : "");
       return;
     }
     const answer = reading(await response.json());
@@ -193,7 +199,10 @@
     if (!shown) showStatus("Reading your drawing…");
     try {
       const response = await post(canvas.dataset.predictUrl, pad.image());
-      if (!response.ok) throw new Error(`The server answered ${response.status}`);
+      if (!response.ok) {
+        const reason = await refusalOf(response);
+        throw Object.assign(new Error(`The server answered ${response.status}`), { reason });
+      }
       const body = await response.json();
       const saved = { body, answer: reading(body), chosen: null };
       remember(savedAnswers, drawing, saved);
@@ -202,7 +211,8 @@
       console.error("Prediction failed:", error);
       if (asked !== version) return;
       hideAnswer();
-      showStatus(ERROR_TEXT, "error");
+      // A drawing the server will not read says why ("try again" would not help); else the seed's text.
+      showStatus(error.reason || ERROR_TEXT, "error");
     } finally {
       setBusy(false);
     }

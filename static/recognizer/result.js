@@ -143,7 +143,8 @@
         alternative.textContent = "Unsure: a second choice shows under the doubtful digits.";
       } else {
         const second = topTwo(answer.probabilities)[1];
-        alternative.textContent = `Or maybe ${withArticle(second.digit)}: ${percent(second.probability)}`;
+        const chance = second.probability * answer.digitShare;
+        alternative.textContent = `Or maybe ${withArticle(second.digit)}: ${percent(chance)}`;
       }
     }
 

@@ -72,6 +72,21 @@ def test_the_history_and_the_statistics_show_without_a_violation(watched_page, l
     assert violations(watched_page) == []
 
 
+def test_a_history_tile_opens_the_drawings_page_without_a_violation(watched_page, live_server, stored):
+    page = watched_page
+    page.goto(live_server.url + "/history/", wait_until="networkidle")
+    page.locator(".tile__link").first.click()
+    expect(page).to_have_url(live_server.url + f"/history/{stored.pk}/")
+    expect(page.locator("#answer")).to_have_text(stored.number)
+    expect(page.locator(".drawing-detail__box")).to_have_count(1)  # the mark's box over the drawing
+    expect(page.locator(".mark__input")).to_be_visible()  # its 28×28, a data: URL
+    page.wait_for_load_state("networkidle")
+    # The bars are coloured by the stylesheet, not by a style attribute.
+    fill = page.locator(".mark-bars__row--top .mark-bars__fill").evaluate("bar => getComputedStyle(bar).fill")
+    assert fill == "rgb(79, 70, 229)"
+    assert violations(page) == []
+
+
 def test_the_admin_works_without_a_violation(watched_page, live_server, stored):
     get_user_model().objects.create_superuser("staff", password="drawing-digits-42")
     page = watched_page

@@ -2,6 +2,7 @@
 nothing) and shows the answer marked "Live"; Predict keeps the drawing. Late answers are dropped, and a
 throttled reading keeps the last answer on screen, marked out of date."""
 
+import math
 import re
 
 from django.conf import settings as django_settings
@@ -10,8 +11,14 @@ from playwright.sync_api import expect
 from recognizer.models import Prediction
 from tests.browser.drawing import PAD_HEIGHT, digit_strokes, first_of_each_digit
 
-STEM = [(150, 50), (150, 130), (150, 230)]  # a 1
-TOP_BAR = [(70, 50), (110, 50), (150, 50)]  # ... with a bar at its top: a 7
+# A 0, then a stem at its right: a 9 (pad units).
+RING = [
+    (150 + 45 * math.cos(2 * math.pi * step / 16), 95 + 50 * math.sin(2 * math.pi * step / 16))
+    for step in range(17)
+]
+STEM = [(195, 95), (193, 170), (190, 240)]
+# A 1 whose bar at the top grows into a 7.
+ONE = [(150, 50), (150, 130), (150, 230)]
 
 
 def requests_to(page, path):
@@ -26,14 +33,14 @@ def test_the_live_reading_follows_the_strokes_and_stores_nothing(page, drawing_p
     reads, predicts = requests_to(page, "/api/read"), requests_to(page, "/api/predict")
     prediction, badge = page.locator("#prediction"), page.locator("#answer-kind")
 
-    draw_strokes(page, [STEM])
-    expect(prediction).to_have_text("Prediction: 1")
+    draw_strokes(page, [RING])
+    expect(prediction).to_have_text("Prediction: 0")
     expect(badge).to_have_text("Live")
     expect(page.locator("#feedback")).to_be_hidden()  # feedback is for a kept drawing
     expect(page.locator("#feedback-later")).to_be_visible()
 
-    draw_strokes(page, [TOP_BAR])
-    expect(prediction).to_have_text("Prediction: 7")
+    draw_strokes(page, [STEM])
+    expect(prediction).to_have_text("Prediction: 9")
     expect(badge).to_have_text("Live")
     page.screenshot(path=artifacts / "live-reading.png", full_page=True)
     assert len(reads) == 2 and predicts == []
@@ -45,14 +52,14 @@ def test_the_live_reading_follows_the_strokes_and_stores_nothing(page, drawing_p
     assert answer.value.status == 201
     assert answer.value.request.post_data_json["image"] == reads[-1].post_data_json["image"]
     expect(badge).to_have_text("Saved")
-    expect(prediction).to_have_text("Prediction: 7")
-    page.get_by_role("button", name="Yes, it is a 7").click()
+    expect(prediction).to_have_text("Prediction: 9")
+    page.get_by_role("button", name="Yes, it is a 9").click()
     expect(page.locator("#feedback-status")).to_have_text("Thanks!")
-    assert Prediction.objects.get().true_label == 7
+    assert Prediction.objects.get().true_label == 9
 
-    # Undo to the 1: its live answer is known (no new request), and it is not the kept drawing.
+    # Undo to the 0: its live answer is known (no new request), and it is not the kept drawing.
     page.keyboard.press("Control+z")
-    expect(prediction).to_have_text("Prediction: 1")
+    expect(prediction).to_have_text("Prediction: 0")
     expect(badge).to_have_text("Live")
     page.evaluate("() => fetch('/api/health')")
     assert len(reads) == 2 and len(predicts) == 1
@@ -64,28 +71,28 @@ def test_a_late_live_answer_is_never_shown(page, drawing_page, draw_strokes):
     page.route("**/api/read", lambda route: held.append(route))
     result = page.locator("#result")
 
-    draw_strokes(page, [STEM])
+    draw_strokes(page, [RING])
     page.wait_for_function("() => document.getElementById('status').textContent === 'Reading…'")
     page.wait_for_timeout(500)
     assert len(held) == 1
-    draw_strokes(page, [TOP_BAR])
+    draw_strokes(page, [STEM])
     page.wait_for_timeout(500)
     assert len(held) == 2
 
-    held[0].continue_()  # the 1's answer, now late
+    held[0].continue_()  # the 0's answer, now late
     page.evaluate("() => fetch('/api/health')")
     page.wait_for_timeout(300)
     expect(result).to_be_hidden()
     held[1].continue_()
-    expect(page.locator("#prediction")).to_have_text("Prediction: 7")
+    expect(page.locator("#prediction")).to_have_text("Prediction: 9")
     expect(page.locator("#answer-kind")).to_have_text("Live")
 
     # Cleared while a reading is on its way: nothing comes back on the empty pad.
     page.keyboard.press("Control+z")
-    page.wait_for_timeout(500)  # the 1 was read before: no request
+    page.wait_for_timeout(500)  # the 0 was read before: no request
     page.locator("#clear").click()
     expect(result).to_be_hidden()
-    draw_strokes(page, [TOP_BAR])
+    draw_strokes(page, [STEM])
     page.wait_for_timeout(500)
     page.locator("#clear").click()
     held[-1].continue_()
@@ -104,49 +111,51 @@ def test_a_throttled_live_reading_keeps_the_last_answer_marked_out_of_date(
         "DEFAULT_THROTTLE_RATES": {**rates, "read": "1/min"},
     }
     drawing_page(page)
-    draw_strokes(page, [STEM])
-    expect(page.locator("#prediction")).to_have_text("Prediction: 1")
+    draw_strokes(page, [RING])
+    expect(page.locator("#prediction")).to_have_text("Prediction: 0")
 
     with page.expect_response("**/api/read") as answer:
-        draw_strokes(page, [TOP_BAR])
+        draw_strokes(page, [STEM])
     assert answer.value.status == 429
     expect(page.locator("#answer-kind")).to_have_text("Out of date")
-    expect(page.locator("#prediction")).to_have_text("Prediction: 1")
+    expect(page.locator("#prediction")).to_have_text("Prediction: 0")
     expect(page.locator("#feedback")).to_be_hidden()
     expect(page.locator("#status")).not_to_have_text("Error with prediction. Please try again.")
 
     # Predict is throttled apart: it reads and keeps the drawing on the pad.
     page.locator("#predict").click()
     expect(page.locator("#answer-kind")).to_have_text("Saved")
-    expect(page.locator("#prediction")).to_have_text("Prediction: 7")
+    expect(page.locator("#prediction")).to_have_text("Prediction: 9")
 
 
 def test_an_unsure_reading_shows_the_top_two(page, drawing_page, draw_strokes):
-    """A 1 whose top bar grows turns into a 7; on the way the reader is unsure, and says so with both."""
+    """A 1 whose top bar grows turns into a 7; on the way the reader is unsure, and says so with both.
+    (A reading of "not a digit" on the way shows its best guess, without a second choice.)"""
     drawing_page(page)
-    draw_strokes(page, [STEM])
-    expect(page.locator("#prediction")).to_have_text("Prediction: 1")
+    draw_strokes(page, [ONE])
+    expect(page.locator("#result")).to_be_visible()
     threshold = page.evaluate("() => DigitReader.answers.UNSURE_BELOW")
     readings = []
-    for bar in range(20, 50, 4):
+    for bar in range(20, 90, 6):
         draw_strokes(page, [[(150 - bar, 50), (150, 50)]])
         expect(page.locator("#result")).to_be_visible()
+        refused = page.locator("#not-a-digit").is_visible()
         digit = int(page.locator("#prediction .answer__value").inner_text())
         probability = float(page.locator("#probability span").inner_text().rstrip("%")) / 100
         alternative = page.locator("#alternative")
-        readings.append(
-            (bar, digit, probability, alternative.inner_text() if alternative.is_visible() else None)
-        )
+        shown = alternative.inner_text() if alternative.is_visible() else None
+        readings.append((bar, refused, digit, probability, shown))
         page.keyboard.press("Control+z")
 
-    print("\nbar length, digit, probability, second choice shown:", *readings, sep="\n")
-    assert readings[0][1] == 1 and readings[-1][1] == 7
-    for _, digit, probability, alternative in readings:
-        assert (alternative is not None) == (probability < threshold)
+    print("\nbar length, not a digit, digit, probability, second choice shown:", *readings, sep="\n")
+    assert readings[0][2] == 1 and readings[-1][1:3] == (False, 7)
+    for _, refused, digit, probability, alternative in readings:
+        assert (alternative is not None) == (not refused and probability < threshold)
         if alternative:
             other = {1: 7, 7: 1}[digit]
-            assert re.fullmatch(rf"Or maybe a {other}: \d{{1,2}}\.\d\d%", alternative), alternative
-    assert any(alternative for *_, alternative in readings), "no reading on the way from 1 to 7 was unsure"
+            second = re.fullmatch(rf"Or maybe a {other}: (\d{{1,2}}\.\d\d)%", alternative)
+            assert second and float(second[1]) <= probability * 100, alternative  # on the same scale
+    assert any(alternative for *_, alternative in readings), "no digit read on the way from 1 to 7 was unsure"
 
 
 def test_a_resized_pad_keeps_the_answer_and_its_box_over_the_digit(

@@ -71,6 +71,10 @@ def test_clear_can_be_undone_and_redone(page, drawing_page, draw_strokes):
     assert inked_pixels(page) == 0
     page.keyboard.press("Control+z")
     assert canvas_png(page) == both
+    page.keyboard.press("Control+y")  # the other common redo key
+    assert inked_pixels(page) == 0
+    page.keyboard.press("Control+z")
+    assert canvas_png(page) == both
 
     # A new stroke after an undo starts a new history: nothing is left to redo.
     page.keyboard.press("Control+z")
@@ -140,6 +144,18 @@ def test_a_320_px_phone_never_scrolls_sideways(
     page.locator("#feedback-number-input").fill("12345678901234")
     assert page.evaluate(width) <= 320
     page.screenshot(path=artifacts / "page-320px.png", full_page=True)
+
+    # A number on the upright phone's pad: its digit cards and boxes fit too.
+    page.locator("#clear").click()
+    assert pad_width(page) > 1.4 * PAD_HEIGHT
+    for digit, centre in ((7, 100), (2, 290)):
+        touch_strokes(page, digit_strokes(a_digit(mnist_test_set, digit), height=150, centre=(centre, 140)))
+    page.locator("#predict").click()
+    expect(page.locator("#prediction")).to_have_text("Prediction: 72")
+    expect(page.locator("#digits .digit-card")).to_have_count(2)
+    expect(page.locator("#boxes .box")).to_have_count(2)
+    assert page.evaluate(width) <= 320
+    page.screenshot(path=artifacts / "number-320px.png", full_page=True)
 
 
 def test_the_pen_and_the_sent_drawing_scale_with_the_pad(

@@ -60,12 +60,20 @@ def test_an_answer_shows_all_ten_probabilities_and_the_models_input(
     seven, _ = first_of_each_digit(images, labels, per_digit=1)[7]
     drawing_page(page)
     draw_strokes(page, digit_strokes(seven))
-    read, probability = predict_and_read(page)
+    with page.expect_response("**/api/predict") as answer:
+        read, probability = predict_and_read(page)
     assert read == 7
+    (digit,) = answer.value.json()["digits"]
 
+    # The bars: each digit's share given the drawing is a digit; the probability shown also counts
+    # the chance that it is not a digit at all.
     values = [float(text.rstrip("%")) for text in page.locator("#bars .bar__value").all_inner_texts()]
     assert len(values) == 10 and abs(sum(values) - 100) < 1
-    assert max(values) == values[7] and abs(values[7] - probability) < 0.06
+    assert all(
+        abs(value - share * 100) <= 0.051 for value, share in zip(values, digit["probabilities"], strict=True)
+    )
+    assert max(values) == values[7]
+    assert abs(values[7] * (1 - digit["not_a_digit_probability"]) - probability) < 0.06
     widths = page.locator("#bars .bar__fill").evaluate_all("fills => fills.map(f => f.style.width)")
     assert float(widths[7].rstrip("%")) > 50
     assert page.locator("#bars .bar--top").get_attribute("data-digit") == "7"

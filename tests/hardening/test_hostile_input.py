@@ -1,5 +1,5 @@
-"""Hostile input to POST /api/predict: each is a 4xx with a JSON sentence, stores nothing, and the server
-keeps answering; then a property-based test throws generated junk at it."""
+"""Hostile input to POST /api/predict (and /api/read): each is a 4xx with a JSON sentence, stores
+nothing, and the server keeps answering; then a property-based test throws generated junk at it."""
 
 import base64
 import json
@@ -61,6 +61,21 @@ def test_hostile_body_is_a_clear_4xx_that_stores_nothing(client, case, valid_req
     assert case.words in detail
     assert Prediction.objects.count() == 0
     assert post(client, *valid_request).status_code == 201  # and the next person is served
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=str)
+def test_hostile_body_to_the_live_reading_is_the_same_clear_4xx(client, case, valid_request):
+    """POST /api/read takes the same input as predict: the same refusals, and it never stores."""
+    content_type, body = case.body()
+
+    response = client.generic("POST", "/api/read", body, content_type=content_type)
+
+    assert case.words in assert_refused(response, case.status)
+    assert Prediction.objects.count() == 0
+    assert (
+        client.generic("POST", "/api/read", valid_request[1], content_type=valid_request[0]).status_code
+        == 200
+    )
 
 
 def test_pixel_bomb_is_refused_without_decoding_its_pixels(client, monkeypatch):

@@ -19,10 +19,16 @@ class Command(BaseCommand):
             action="store_true",
             help="make it the model every worker serves (within a second, no restart)",
         )
+        parser.add_argument(
+            "--activate-if-new",
+            action="store_true",
+            help="activate it only if this version was never registered (how a release's shipped model "
+            "takes over, without undoing a roll back)",
+        )
 
-    def handle(self, *args, path, activate, **options):
+    def handle(self, *args, path, activate, activate_if_new, **options):
         try:
-            model = register_model_file(path=path, activate=activate)
+            model = register_model_file(path=path, activate=activate, activate_if_new=activate_if_new)
         except ModelUnavailable as error:
             raise CommandError(error.message) from None
         accuracy = model.test_accuracy
