@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from recognizer import services
 from recognizer.models import Prediction
 from tests.browser.drawing import digit_strokes, first_of_each_digit, inked_pixels
+from tests.browser.test_not_a_digit import LETTER_A
 from training.evaluation import encode_png
 from training.strokes import draw_digit_on_canvas
 
@@ -102,15 +103,38 @@ def test_the_drawing_page_is_accessible_empty_and_with_an_answer(
     assert pad == "rgb(255, 255, 255)" and inked_pixels(page) == 0, pad  # the placeholder's background
     assert contrast_ratio(placeholder, pad) >= 4.5, (placeholder, pad)
 
-    seven, _ = first_of_each_digit(images, labels, per_digit=1)[7]
+    seven, one = (first_of_each_digit(images, labels, per_digit=1)[digit][0] for digit in (7, 1))
     draw = touch_strokes if screen is PHONE else draw_strokes
     draw(page, digit_strokes(seven))
     page.locator("#predict").click()
-    expect(page.locator("#result")).to_be_visible()
+    expect(page.locator("#answer-kind")).to_have_text("Saved")
     expect(page.locator("#prediction")).to_have_text("Prediction: 7")
     expect(page.locator("#feedback")).to_be_visible()
     expect(page.locator("#predict")).to_be_enabled()
     assert_accessible(page, "The drawing page with an answer")
+
+    page.get_by_role("button", name="No, it was 1").click()
+    expect(page.locator("#feedback-status")).to_have_text("Thanks! Noted: it was a 1.")
+    assert_accessible(page, "The drawing page with feedback given")
+
+    # A live reading of a letter (not a digit, the best guess small), then of a two-digit number.
+    page.locator("#clear").click()
+    draw(page, LETTER_A)
+    expect(page.locator("#not-a-digit")).to_be_visible()
+    expect(page.locator("#answer-kind")).to_have_text("Live")
+    assert_accessible(page, "The drawing page reading a letter")
+
+    page.locator("#clear").click()
+    draw(
+        page,
+        [
+            *digit_strokes(seven, height=150, centre=(110, 140)),
+            *digit_strokes(one, height=150, centre=(300, 140)),
+        ],
+    )
+    expect(page.locator("#prediction")).to_have_text("Prediction: 71")
+    expect(page.locator("#digits .digit-card")).to_have_count(2)
+    assert_accessible(page, "The drawing page reading a number")
 
 
 @SCREENS
