@@ -168,3 +168,11 @@ def test_the_pages_without_data_and_the_not_found_page_are_accessible(screen, ne
         page.goto(live_server.url + path)
         expect(page.locator("main")).to_contain_text(shown)
         assert_accessible(page, f"{path} with no drawings")
+
+
+@SCREENS
+def test_the_api_docs_are_accessible(screen, new_page, live_server):
+    page = new_page(bypass_csp=True, **screen)
+    page.goto(live_server.url + "/api/docs/")
+    expect(page.get_by_text("/api/predict").first).to_be_visible()
+    assert_accessible(page, "The API docs")
