@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from recognizer import services
 from recognizer.models import Prediction
 from tests.browser.drawing import digit_strokes, first_of_each_digit, inked_pixels
+from tests.browser.test_live_reading import ONE
 from tests.browser.test_not_a_digit import LETTER_A
 from training.evaluation import encode_png
 from training.strokes import draw_digit_on_canvas
@@ -135,6 +136,38 @@ def test_the_drawing_page_is_accessible_empty_and_with_an_answer(
     expect(page.locator("#prediction")).to_have_text("Prediction: 71")
     expect(page.locator("#digits .digit-card")).to_have_count(2)
     assert_accessible(page, "The drawing page reading a number")
+
+
+@SCREENS
+def test_an_unsure_answer_and_an_out_of_date_answer_are_accessible(
+    screen, new_page, drawing_page, draw_strokes, settings, artifacts
+):
+    page = drawing_page(new_page(bypass_csp=True, **screen))
+    # A 1 whose top bar grows into a 7 (as in test_live_reading): on the way the reader is unsure.
+    draw_strokes(page, [ONE])
+    alternative = page.locator("#alternative")
+    for bar in range(20, 90, 6):
+        with page.expect_response("**/api/read"):
+            draw_strokes(page, [[(150 - bar, 50), (150, 50)]])
+        expect(page.locator("#answer-kind")).to_have_text("Live")
+        if alternative.is_visible():
+            break
+        page.keyboard.press("Control+z")
+    expect(alternative).to_have_text(re.compile(r"^Or maybe a \d"))
+    assert_accessible(page, "The drawing page with an unsure answer")
+
+    # Live reading throttled: the last answer stays, marked out of date.
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "read": "1/min"},
+    }
+    with page.expect_response("**/api/read") as answer:
+        draw_strokes(page, [[(170, 120), (200, 125)]])
+    assert answer.value.status == 429
+    expect(page.locator("#answer-kind")).to_have_text("Out of date")
+    page.screenshot(path=artifacts / f"out-of-date-{'phone' if screen is PHONE else 'desktop'}.png")
+    assert_accessible(page, "The drawing page with an out-of-date answer")
 
 
 @SCREENS
