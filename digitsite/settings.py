@@ -330,6 +330,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI would put each operation's path, a link, inside the button that opens
+    # it (a control inside a control, which assistive technology cannot reach).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 # Logging: everything to stderr, where gunicorn, systemd and containers collect it. (Django's default
