@@ -18,7 +18,8 @@ from training.canvas import BACKGROUNDS
 from training.pen import drawn_canvas
 from training.pendigits import TEST_WRITERS, WRITER_SPLIT, pen_digit
 
-# The shipped model 582b1e51a0ff reads 100% of these (the MNIST-only 43cc4187268f read 97.4%): a
+# The shipped model 212dffc6c2c0 reads at least this (582b1e51a0ff read all 500; the MNIST-only
+# 43cc4187268f 97.4%): a
 # regression falls below the floor.
 SHIPPED_MODEL_FLOOR = 0.99
 

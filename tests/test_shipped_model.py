@@ -14,7 +14,8 @@ from training.pendigits import TEST_WRITERS, VALIDATION_WRITERS, load_pendigits,
 # Floors a little under what the shipped model measured when it was shipped (digit_cnn.json holds the
 # exact figures): a regression falls below them.
 MNIST_FLOOR = 0.994
-NON_DIGITS_REFUSED_FLOOR = 0.95
+NON_DIGITS_REFUSED_FLOOR = 0.95  # of the 3,000 validation non-digits train_model measures
+SAMPLE_REFUSED_FLOOR = 0.93  # of the 400 here (95% ± 1.1% by chance alone)
 DIGITS_REFUSED_CEILING = 0.015
 
 
@@ -34,7 +35,7 @@ def test_shipped_model_refuses_validation_non_digits():
     images, families = nondigit_set(400, part="validation", seed=7, pen_digits=validation, processes=1)
     _, not_a_digit = split_outputs(DigitClassifier(settings.MODEL_PATH).predict(scaled(images)))
     refused = np.mean(not_a_digit >= REFUSAL_THRESHOLD)
-    assert refused >= NON_DIGITS_REFUSED_FLOOR, f"only {refused:.2%} of {len(images)} non-digits refused"
+    assert refused >= SAMPLE_REFUSED_FLOOR, f"only {refused:.2%} of {len(images)} non-digits refused"
 
 
 def test_shipped_metadata_describes_the_shipped_tflite():
