@@ -22,6 +22,8 @@ from recognizer.models import Prediction
 from tests.browser.drawing import digit_strokes, first_of_each_digit, inked_pixels
 from tests.browser.test_live_reading import ONE
 from tests.browser.test_not_a_digit import LETTER_A
+from tests.drawn_numbers import number_canvas
+from training.canvas import render_strokes
 from training.evaluation import encode_png
 from training.strokes import draw_digit_on_canvas
 
@@ -66,23 +68,48 @@ def assert_accessible(page, what):
     )
 
 
+SCROLLED = "() => document.activeElement.scrollLeft > 0"
+
+
+def assert_scrolling_tables_are_reached_by_keyboard(page):
+    """Every table too wide for the screen is reached with Tab, by an accessible name, and scrolls with
+    the arrow keys."""
+    scrolling = page.locator(".numbers__scroll").evaluate_all(
+        "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth).map(b => b.getAttribute('aria-label'))"
+    )
+    assert scrolling, "no table scrolls on this screen: nothing to check"
+    reached = []
+    page.locator("body").focus()
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        if focused in scrolling and focused not in reached:
+            reached.append(focused)
+            assert not page.evaluate(SCROLLED)
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(SCROLLED)  # Chromium scrolls smoothly: in a few frames
+    assert sorted(reached) == sorted(scrolling)
+
+
 @pytest.fixture
 def stored_drawings(mnist_test_set):
-    """Four stored drawings: one confirmed, one corrected, one said to be no digit, one without feedback."""
+    """Six stored drawings: digits confirmed, corrected and said to be no digit, a two-digit number, a
+    letter, and a digit without feedback (the newest)."""
     images, labels = mnist_test_set
     rng = np.random.default_rng(16)
-    predictions = [
-        services.record_prediction(
-            image=encode_png(draw_digit_on_canvas(image, rng)), source=Prediction.Source.WEB
-        )
-        for image in images[:4]
-    ]
-    first, second, third, _ = predictions
+    digits = [encode_png(draw_digit_on_canvas(image, rng)) for image in images[:4]]
+    number, _ = number_canvas([images[0], images[1]])
+    letter = render_strokes(LETTER_A, pen_width=18)
+    drawings = [*digits[:3], encode_png(number), encode_png(letter), digits[3]]
+    predictions = [services.record_prediction(image=png, source=Prediction.Source.WEB) for png in drawings]
+    first, second, third, *_ = predictions
     services.record_feedback(prediction_id=first.id, token=first.feedback_token, label=int(labels[0]))
     services.record_feedback(
         prediction_id=second.id, token=second.feedback_token, label=(int(labels[1]) + 1) % 10
     )
     services.record_feedback(prediction_id=third.id, token=third.feedback_token, not_a_digit=True)
+    verdicts = {p.verdict for p in Prediction.objects.all()}
+    assert verdicts == {"digit", "number", "not_a_digit"}, verdicts  # every kind of tile is shown
     return predictions
 
 
@@ -184,10 +211,20 @@ def test_the_history_a_drawings_page_and_the_stats_are_accessible(
     tiles.first.locator("a").click()
     expect(page).to_have_url(live_server.url + f"/history/{stored_drawings[-1].id}/")
     assert_accessible(page, "A drawing's page")
+    for prediction in stored_drawings[:-1]:  # with each kind of feedback, a number, a letter
+        page.goto(live_server.url + f"/history/{prediction.id}/")
+        assert_accessible(page, f"The page of drawing {prediction.id} ({prediction.verdict})")
+
+    page.goto(live_server.url + "/history/")
+    page.get_by_role("group", name="Read as").get_by_role("link", name="Not a digit", exact=True).click()
+    expect(tiles).to_have_count(Prediction.objects.filter(verdict="not_a_digit").count())
+    assert_accessible(page, "The history filtered")
 
     page.goto(live_server.url + "/stats/")
     expect(page.locator("table").first).to_be_visible()
     assert_accessible(page, "The stats")
+    if screen is PHONE:
+        assert_scrolling_tables_are_reached_by_keyboard(page)
 
 
 @SCREENS
