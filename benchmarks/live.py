@@ -112,6 +112,7 @@ def production_environment(database_url, **overrides):
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": database_url,
             "DJANGO_PREDICT_THROTTLE_RATE": "1000000/min",
+            "DJANGO_READ_THROTTLE_RATE": "1000000/min",
         }
     )
     env.update(overrides)

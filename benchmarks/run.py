@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from benchmarks.preprocessing_latency import measure_preprocessing
 from benchmarks.report import render, targets
 from recognizer.litert import LiteRTModel
 
-SECTIONS = ("model", "preprocessing", "numbers", "http")
+SECTIONS = ("model", "preprocessing", "numbers", "server", "http")
 
 
 def cpu_model():
@@ -46,6 +47,13 @@ def git_commit():
     except (OSError, subprocess.CalledProcessError):
         return None
     return described.stdout.strip()
+
+
+def measure_server_time():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.server_time"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def step(message):
@@ -89,6 +97,9 @@ def main(argv=None):
         step("Numbers: find_marks + model on one digit and on 8-digit numbers")
         number_digits, number_labels = mnist_test_digits(2000)
         results["numbers"] = measure_numbers(pngs, number_digits, number_labels)
+    if "server" in sections:
+        step("Server time: POST /api/read and /api/predict through the WSGI application, in a child process")
+        results["server"] = measure_server_time()
     if "http" in sections:
         step(
             f"HTTP: gunicorn, {args.seconds:g} s per concurrency level"

@@ -221,8 +221,12 @@ class PredictionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected as an MNIST dataset (zip of IDX files)", permissions=["view"])
     def export_mnist_dataset(self, request, queryset):
-        drawings = selectors.labelled_digits(predictions=queryset)
-        skipped = queryset.count() - len(set(drawings.ids.tolist()))
+        drawings = selectors.labelled_digits(predictions=queryset)  # a number gives each of its digits
+        drawn = len(set(drawings.ids.tolist()))
+        exported = f"{len(drawings)} drawings"
+        if drawn != len(drawings):
+            exported = f"{len(drawings)} digits from {drawn} drawing{'s' if drawn != 1 else ''}"
+        skipped = queryset.count() - drawn
         if not len(drawings):
             self.message_user(
                 request,
@@ -236,10 +240,10 @@ class PredictionAdmin(admin.ModelAdmin):
         )
         exported_at = timezone.now()
         readme = (
-            f"{len(drawings)} drawings from the digit reader, exported {exported_at:%Y-%m-%d %H:%M} UTC.\n"
+            f"{exported} from the digit reader, exported {exported_at:%Y-%m-%d %H:%M} UTC.\n"
             f"MNIST's format: {IMAGES_NAME} holds the 28x28 images the model read (white ink on black, "
             f"uint8), {LABELS_NAME} the digits people said they drew.\n"
-            f"Drawings per digit: {digits}.\nPrediction ids, in file order: "
+            f"Images per digit: {digits}.\nPrediction ids, in file order: "
             + " ".join(str(i) for i in drawings.ids)
             + "\n"
         )
@@ -249,7 +253,7 @@ class PredictionAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = (
             f'attachment; filename="digit-drawings-mnist-{exported_at:%Y%m%d-%H%M%S}.zip"'
         )
-        message = f"Exported {len(drawings)} drawings with their true labels as an MNIST dataset."
+        message = f"Exported {exported} with their true labels as an MNIST dataset."
         if skipped:
             message += f" Skipped {skipped} without feedback."
         self.message_user(request, message, messages.SUCCESS if not skipped else messages.WARNING)

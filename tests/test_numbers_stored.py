@@ -2,8 +2,11 @@
 statistics, the history, the admin, the migration, and the labelled marks training learns from."""
 
 import base64
+import gzip
+import io
 import json
 import re
+import zipfile
 
 import numpy as np
 import pytest
@@ -269,6 +272,22 @@ def test_a_number_corrected_counts_the_digits_read_right(client, stored_number, 
     labelled = selectors.labelled_drawings()
     assert labelled.labels.tolist() == [2, 0, 2, 7, 3] and labelled.predicted.tolist() == [2, 0, 2, 6, 3]
     assert labelled.ids.tolist() == [prediction.pk] * 4 + [single.pk]
+
+
+def test_the_mnist_export_gives_each_labelled_digit_of_a_number(client, staff_client, stored_number):
+    prediction, read = stored_number
+    give(client, prediction, number="2027")
+    response = staff_client.post(
+        reverse("admin:recognizer_prediction_changelist"),
+        {"action": "export_mnist_dataset", "_selected_action": [prediction.pk]},
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        labels = gzip.decompress(archive.read("train-labels-idx1-ubyte.gz"))[8:]
+        images = gzip.decompress(archive.read("train-images-idx3-ubyte.gz"))[16:]
+        assert "4 digits from 1 drawing" in archive.read("README.txt").decode()
+    assert list(labels) == [2, 0, 2, 7]
+    assert images == b"".join(mark.model_input.tobytes() for mark in read.marks)
 
 
 def test_a_number_of_another_length_is_not_compared_digit_by_digit(client, stored_number):

