@@ -246,3 +246,11 @@ def test_the_api_docs_are_accessible(screen, new_page, live_server):
     page.goto(live_server.url + "/api/docs/")
     expect(page.get_by_text("/api/predict").first).to_be_visible()
     assert_accessible(page, "The API docs")
+
+    # An operation opened and tried out: its parameters, responses and the live answer.
+    health = page.locator(".opblock-get", has_text="/api/health")
+    health.locator(".opblock-summary-control").click()
+    health.get_by_role("button", name="Try it out").click()
+    health.get_by_role("button", name="Execute").click()
+    expect(health.locator(".live-responses-table tr.response .response-col_status")).to_have_text("200")
+    assert_accessible(page, "The API docs with an operation tried out")
