@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer import services
+from recognizer.limits import HISTORY_PAGE_SIZE
 from recognizer.models import Prediction
 from tests.browser.drawing import digit_strokes, first_of_each_digit, inked_pixels
 from tests.browser.test_live_reading import ONE
@@ -238,6 +239,23 @@ def test_the_pages_without_data_and_the_not_found_page_are_accessible(screen, ne
         page.goto(live_server.url + path)
         expect(page.locator("main")).to_contain_text(shown)
         assert_accessible(page, f"{path} with no drawings")
+
+
+@SCREENS
+def test_the_historys_pages_are_accessible(screen, new_page, live_server, mnist_test_set):
+    images, _ = mnist_test_set
+    rng = np.random.default_rng(25)
+    for image in images[: HISTORY_PAGE_SIZE + 1]:
+        services.record_prediction(
+            image=encode_png(draw_digit_on_canvas(image, rng)), source=Prediction.Source.WEB
+        )
+    page = new_page(bypass_csp=True, **screen)
+    page.goto(live_server.url + "/history/")
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    assert_accessible(page, "The history's first page")
+    page.get_by_role("link", name="Older →").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    assert_accessible(page, "The history's last page")
 
 
 @SCREENS
