@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from recognizer import services
@@ -226,6 +227,22 @@ def test_the_history_a_drawings_page_and_the_stats_are_accessible(
     assert_accessible(page, "The stats")
     if screen is PHONE:
         assert_scrolling_tables_are_reached_by_keyboard(page)
+
+
+@SCREENS
+def test_the_admins_login_index_and_list_are_accessible(screen, new_page, live_server, stored_drawings):
+    get_user_model().objects.create_superuser("staff", password="drawing-digits-42")
+    page = new_page(bypass_csp=True, **screen)
+    page.goto(live_server.url + "/admin/login/")
+    assert_accessible(page, "The admin's login")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill("drawing-digits-42")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(live_server.url + "/admin/")
+    assert_accessible(page, "The admin's index")
+    page.goto(live_server.url + "/admin/recognizer/prediction/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(len(stored_drawings))
+    assert_accessible(page, "The admin's list of drawings")
 
 
 @SCREENS
