@@ -230,7 +230,7 @@ def test_the_history_a_drawings_page_and_the_stats_are_accessible(
 
 
 @SCREENS
-def test_the_admins_login_index_and_list_are_accessible(screen, new_page, live_server, stored_drawings):
+def test_the_admin_is_accessible(screen, new_page, live_server, stored_drawings):
     get_user_model().objects.create_superuser("staff", password="drawing-digits-42")
     page = new_page(bypass_csp=True, **screen)
     page.goto(live_server.url + "/admin/login/")
@@ -243,6 +243,10 @@ def test_the_admins_login_index_and_list_are_accessible(screen, new_page, live_s
     page.goto(live_server.url + "/admin/recognizer/prediction/")
     expect(page.locator("#result_list tbody tr")).to_have_count(len(stored_drawings))
     assert_accessible(page, "The admin's list of drawings")
+    for prediction in stored_drawings[2:4]:  # a digit, a number: one mark, two
+        page.goto(live_server.url + f"/admin/recognizer/prediction/{prediction.id}/change/")
+        expect(page.locator("#marks-group tbody tr")).to_have_count(prediction.digit_count or 1)
+        assert_accessible(page, f"The admin's page of drawing {prediction.id}")
 
 
 @SCREENS
