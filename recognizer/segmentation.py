@@ -444,18 +444,21 @@ def merged_shape_score(together, digit_height):
     )
 
 
+def clean_columns(inked, pen):
+    """For each column of a mark's ink mask: whether it crosses one stroke no thicker than
+    CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's loop)."""
+    padded = np.zeros((inked.shape[0] + 2, inked.shape[1]), dtype=bool)
+    padded[1:-1] = inked
+    runs = np.count_nonzero(padded[1:] != padded[:-1], axis=0) // 2
+    return (runs == 1) & (inked.sum(axis=0) <= CLEAN_CUT_WIDTH * pen)
+
+
 def cut_priors(ink, cuts, pen, *, clean_prior):
     """log of the prior of cutting at each column: SPLIT_PRIOR, or `clean_prior` where the cut crosses
     one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
     loop)."""
-    inked = ink > INK_THRESHOLD
-    priors = {}
-    for cut in cuts:
-        column = np.concatenate([[False], inked[:, cut], [False]])
-        changes = np.flatnonzero(column[1:] != column[:-1])
-        clean = len(changes) == 2 and changes[1] - changes[0] <= CLEAN_CUT_WIDTH * pen
-        priors[cut] = float(np.log(clean_prior if clean else SPLIT_PRIOR))
-    return priors
+    clean = clean_columns(ink > INK_THRESHOLD, pen)
+    return {cut: float(np.log(clean_prior if clean[cut] else SPLIT_PRIOR)) for cut in cuts}
 
 
 def best_split(positions, scores, priors):
