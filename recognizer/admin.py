@@ -53,6 +53,7 @@ class MarkReadingInline(admin.TabularInline):
     readonly_fields = fields
     verbose_name = "mark"
     verbose_name_plural = "Marks, left to right"
+    template = "admin/recognizer/marks_inline.html"  # read-only: every column named (accessibility)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,13 +1,16 @@
-"""Every page of the site passes axe-core's accessibility audit, on a desktop and on a phone.
+"""Every page of the site passes axe-core's accessibility audit, on a desktop and on a 360×740 phone:
+the drawing page (empty, answered, with feedback, unsure, out of date, a letter, a number), the history
+(filtered, paged), each kind of drawing's page, /stats/, the API docs (an operation tried out), the
+admin, the empty pages and the 404.
 
 axe-core (tests/browser/vendor/, see its README) runs its default rule set: WCAG 2 A and AA, plus its
 best practices (landmarks, heading order). A test fails on any violation and prints each one's rule,
 impact and the elements it found.
 
-Playwright injects axe as an inline <script>, which the site's Content-Security-Policy refuses (it
-allows no inline script). So the audit's browser context alone is opened with `bypass_csp=True`: the
-pages are the same, only the injected auditor is let in. tests/browser/test_content_security_policy.py
-checks the policy itself, with the policy enforced.
+Playwright's `add_script_tag(path=...)` injects axe as an inline <script>, which the site's
+Content-Security-Policy refuses ("violates ... 'script-src 'self''", checked). So the audit's browser
+contexts alone are opened with `bypass_csp=True`: the pages are the same, only the injected auditor is
+let in. tests/browser/test_content_security_policy.py checks the pages with the policy enforced.
 """
 
 import re
@@ -15,13 +18,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from recognizer import services
+from recognizer.limits import HISTORY_PAGE_SIZE
 from recognizer.models import Prediction
 from tests.browser.drawing import digit_strokes, first_of_each_digit, inked_pixels
 from tests.browser.test_live_reading import ONE
 from tests.browser.test_not_a_digit import LETTER_A
+from tests.drawn_numbers import number_canvas
+from training.canvas import render_strokes
 from training.evaluation import encode_png
 from training.strokes import draw_digit_on_canvas
 
@@ -36,9 +43,17 @@ PHONE = {
 SCREENS = pytest.mark.parametrize("screen", [DESKTOP, PHONE], ids=["desktop", "phone"])
 
 
+SETTLED = """() => document.getAnimations().every(
+    animation => animation.playState !== "running" || animation.effect.getTiming().iterations === Infinity
+)"""
+
+
 def audit(page):
-    """axe-core's violations on the page as it is now, one line each: rule, impact, elements."""
-    page.add_script_tag(path=AXE)
+    """axe-core's violations on the page once its transitions end, one line each: rule, impact, elements.
+    (Mid-transition colours are neither the page's look nor stable: a button fading between two blues.)"""
+    page.wait_for_function(SETTLED)
+    if not page.evaluate("() => typeof axe !== 'undefined'"):  # once per document
+        page.add_script_tag(path=AXE)
     violations = page.evaluate("async () => (await axe.run(document)).violations")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — "
@@ -66,23 +81,48 @@ def assert_accessible(page, what):
     )
 
 
+SCROLLED = "() => document.activeElement.scrollLeft > 0"
+
+
+def assert_scrolling_tables_are_reached_by_keyboard(page):
+    """Every table too wide for the screen is reached with Tab, by an accessible name, and scrolls with
+    the arrow keys."""
+    scrolling = page.locator(".numbers__scroll").evaluate_all(
+        "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth).map(b => b.getAttribute('aria-label'))"
+    )
+    assert scrolling, "no table scrolls on this screen: nothing to check"
+    reached = []
+    page.locator("body").focus()
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        if focused in scrolling and focused not in reached:
+            reached.append(focused)
+            assert not page.evaluate(SCROLLED)
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(SCROLLED)  # Chromium scrolls smoothly: in a few frames
+    assert sorted(reached) == sorted(scrolling)
+
+
 @pytest.fixture
 def stored_drawings(mnist_test_set):
-    """Four stored drawings: one confirmed, one corrected, one said to be no digit, one without feedback."""
+    """Six stored drawings: digits confirmed, corrected and said to be no digit, a two-digit number, a
+    letter, and a digit without feedback (the newest)."""
     images, labels = mnist_test_set
     rng = np.random.default_rng(16)
-    predictions = [
-        services.record_prediction(
-            image=encode_png(draw_digit_on_canvas(image, rng)), source=Prediction.Source.WEB
-        )
-        for image in images[:4]
-    ]
-    first, second, third, _ = predictions
+    digits = [encode_png(draw_digit_on_canvas(image, rng)) for image in images[:4]]
+    number, _ = number_canvas([images[0], images[1]])
+    letter = render_strokes(LETTER_A, pen_width=18)
+    drawings = [*digits[:3], encode_png(number), encode_png(letter), digits[3]]
+    predictions = [services.record_prediction(image=png, source=Prediction.Source.WEB) for png in drawings]
+    first, second, third, *_ = predictions
     services.record_feedback(prediction_id=first.id, token=first.feedback_token, label=int(labels[0]))
     services.record_feedback(
         prediction_id=second.id, token=second.feedback_token, label=(int(labels[1]) + 1) % 10
     )
     services.record_feedback(prediction_id=third.id, token=third.feedback_token, not_a_digit=True)
+    verdicts = {p.verdict for p in Prediction.objects.all()}
+    assert verdicts == {"digit", "number", "not_a_digit"}, verdicts  # every kind of tile is shown
     return predictions
 
 
@@ -184,10 +224,40 @@ def test_the_history_a_drawings_page_and_the_stats_are_accessible(
     tiles.first.locator("a").click()
     expect(page).to_have_url(live_server.url + f"/history/{stored_drawings[-1].id}/")
     assert_accessible(page, "A drawing's page")
+    for prediction in stored_drawings[:-1]:  # with each kind of feedback, a number, a letter
+        page.goto(live_server.url + f"/history/{prediction.id}/")
+        assert_accessible(page, f"The page of drawing {prediction.id} ({prediction.verdict})")
+
+    page.goto(live_server.url + "/history/")
+    page.get_by_role("group", name="Read as").get_by_role("link", name="Not a digit", exact=True).click()
+    expect(tiles).to_have_count(Prediction.objects.filter(verdict="not_a_digit").count())
+    assert_accessible(page, "The history filtered")
 
     page.goto(live_server.url + "/stats/")
     expect(page.locator("table").first).to_be_visible()
     assert_accessible(page, "The stats")
+    if screen is PHONE:
+        assert_scrolling_tables_are_reached_by_keyboard(page)
+
+
+@SCREENS
+def test_the_admin_is_accessible(screen, new_page, live_server, stored_drawings):
+    get_user_model().objects.create_superuser("staff", password="drawing-digits-42")
+    page = new_page(bypass_csp=True, **screen)
+    page.goto(live_server.url + "/admin/login/")
+    assert_accessible(page, "The admin's login")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill("drawing-digits-42")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(live_server.url + "/admin/")
+    assert_accessible(page, "The admin's index")
+    page.goto(live_server.url + "/admin/recognizer/prediction/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(len(stored_drawings))
+    assert_accessible(page, "The admin's list of drawings")
+    for prediction in stored_drawings[2:4]:  # a digit, a number: one mark, two
+        page.goto(live_server.url + f"/admin/recognizer/prediction/{prediction.id}/change/")
+        expect(page.locator("#marks-group tbody tr")).to_have_count(prediction.digit_count or 1)
+        assert_accessible(page, f"The admin's page of drawing {prediction.id}")
 
 
 @SCREENS
@@ -204,8 +274,33 @@ def test_the_pages_without_data_and_the_not_found_page_are_accessible(screen, ne
 
 
 @SCREENS
+def test_the_historys_pages_are_accessible(screen, new_page, live_server, mnist_test_set):
+    images, _ = mnist_test_set
+    rng = np.random.default_rng(25)
+    for image in images[: HISTORY_PAGE_SIZE + 1]:
+        services.record_prediction(
+            image=encode_png(draw_digit_on_canvas(image, rng)), source=Prediction.Source.WEB
+        )
+    page = new_page(bypass_csp=True, **screen)
+    page.goto(live_server.url + "/history/")
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    assert_accessible(page, "The history's first page")
+    page.get_by_role("link", name="Older →").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    assert_accessible(page, "The history's last page")
+
+
+@SCREENS
 def test_the_api_docs_are_accessible(screen, new_page, live_server):
     page = new_page(bypass_csp=True, **screen)
     page.goto(live_server.url + "/api/docs/")
     expect(page.get_by_text("/api/predict").first).to_be_visible()
     assert_accessible(page, "The API docs")
+
+    # An operation opened and tried out: its parameters, responses and the live answer.
+    health = page.locator(".opblock-get", has_text="/api/health")
+    health.locator(".opblock-summary-control").click()
+    health.get_by_role("button", name="Try it out").click()
+    health.get_by_role("button", name="Execute").click()
+    expect(health.locator(".live-responses-table tr.response .response-col_status")).to_have_text("200")
+    assert_accessible(page, "The API docs with an operation tried out")
