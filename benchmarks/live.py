@@ -137,6 +137,16 @@ def migrate(env, **options):
     manage(env, "migrate", "--noinput", "--verbosity", "0", **options)
 
 
+_collected = set()  # the folders whose static files this process has collected
+
+
+def collect_static(env, *, python=sys.executable, cwd=ROOT):
+    """`manage.py collectstatic` in `cwd`, once per process and folder."""
+    if (python, cwd) not in _collected:
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0", python=python, cwd=cwd)
+        _collected.add((python, cwd))
+
+
 @dataclass
 class Response:
     status: int
@@ -281,7 +291,10 @@ def gunicorn(
     wait=True,
 ):
     """`gunicorn APP` (the site by default, with its gunicorn.conf.py) on a free port of 127.0.0.1, run
-    by `python` from `cwd`; answering /api/health first unless `wait` is false. Stopped by its pid."""
+    by `python` from `cwd`; answering /api/health first unless `wait` is false. Stopped by its pid.
+    The site's static files are collected first, as a deploy does (its pages need their manifest)."""
+    if app.startswith("digitsite."):
+        collect_static(env, python=python, cwd=cwd)
     port = free_port()
     command = [
         python,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer import limits
-from recognizer.contract import NUM_DIGITS, scaled
+from recognizer.contract import NUM_DIGITS, scaled, split_outputs
 from recognizer.errors import EmptyDrawing, TooManyMarks
 from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
 
@@ -486,6 +486,11 @@ def digit_score(outputs):
     return float(np.log(max(float(np.max(outputs[:NUM_DIGITS])), 1e-12)))
 
 
+def refusal_score(outputs):
+    """log P(not a digit) from raw outputs (a ten-output model never says so)."""
+    return float(np.log(max(float(split_outputs(outputs)[1][0]), 1e-12)))
+
+
 def ink_extent(ink):
     """(width, height) of the ink above the threshold in `ink` ((0, 0) when there is none)."""
     inked = ink > INK_THRESHOLD
@@ -500,6 +505,7 @@ class Candidates:
 
     def __init__(self):
         self.inputs, self.keys = [], []
+        self.refusals = {}  # key: log P(not a digit), filled by scores()
 
     def add(self, key, piece_ink):
         if len(self.keys) < MAX_CANDIDATES and (piece_ink > INK_THRESHOLD).any():
@@ -515,6 +521,7 @@ class Candidates:
         if not self.keys:
             return {}
         outputs = predict(scaled(np.stack(self.inputs)))
+        self.refusals = {key: refusal_score(output) for key, output in zip(self.keys, outputs, strict=True)}
         return {key: digit_score(output) for key, output in zip(self.keys, outputs, strict=True)}
 
 
@@ -652,6 +659,10 @@ def decided(ink, runs, marks, height, predict):
                 for start, end in [key[1:]]
                 if (score := piece_score(index, start, end)) is not None
             }
+            if (0, mark_ink_.shape[1]) in piece_scores and whole in candidates.refusals:
+                # A mark the model calls "not a digit" as a whole (a smiley, a letter) is explained by
+                # that as well as by a digit: no digit is cut out of it to read something.
+                piece_scores[0, mark_ink_.shape[1]] += max(0.0, candidates.refusals[whole] - scores[whole])
             # A drawing of one mark is most often one digit: no cut is favoured there.
             clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
             priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index], clean_prior=clean_prior)
