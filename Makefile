@@ -12,7 +12,8 @@ CHROMIUM ?= /usr/bin/chromium
 REDIS_SERVER ?= redis-server
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# `make test` runs the database tests a second time on PostgreSQL when it answers here. pytest-django
+# `make test` runs the database tests a second time on PostgreSQL when it answers here (not the browser
+# tests: they test the page, whose requests the API tests cover on both databases). pytest-django
 # creates test_<name> and drops it afterwards; the name carries the shell's pid so runs don't collide.
 PG_HOST ?= 127.0.0.1
 PG_PORT ?= 5432
@@ -60,7 +61,7 @@ test: lint $(WEB_VENV)/.installed-web chromium redis-server
 	@if $(BIN)/python -c "import socket; socket.create_connection(('$(PG_HOST)', $(PG_PORT)), timeout=5).close()" \
 	     2>/dev/null; then \
 	  echo "PostgreSQL answers at $(PG_HOST):$(PG_PORT): running the database tests again on it."; \
-	  set -x; DATABASE_URL=$(PG_TEST_URL) $(TEST_ENV) $(BIN)/python -m pytest -m database; \
+	  set -x; DATABASE_URL=$(PG_TEST_URL) $(TEST_ENV) $(BIN)/python -m pytest -m "database and not browser"; \
 	else \
 	  echo "PostgreSQL does not answer at $(PG_HOST):$(PG_PORT): the database tests were NOT run on PostgreSQL."; \
 	fi

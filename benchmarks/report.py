@@ -53,7 +53,7 @@ def targets(results):
         )
     if "server" in results:
         p50 = results["server"]["read"]["p50_ms"]
-        checks.append(("POST /api/read server time p50", f"{ms(p50)} ms", "≤ 2 ms", p50 <= 2))
+        checks.append(("POST /api/read server time p50 (CPU)", f"{ms(p50)} ms", "≤ 2 ms", p50 <= 2))
     if "http" in results:
         site = results["http"]["site"]
         p50 = level(results, "site", 1)["p50_ms"]
@@ -127,7 +127,7 @@ def render(results):
             results["server"],
             {"POST /api/read (stores nothing)": "read", "POST /api/predict (stores)": "predict"},
         )
-        parts.append(table(("Server time, one digit, in-process WSGI", "p50 ms", "p99 ms", "n"), rows))
+        parts.append(table(("Server time (CPU), one digit, in-process WSGI", "p50 ms", "p99 ms", "n"), rows))
     if "http" in results:
         names = {"site": "site: gunicorn digitsite.asgi", "seed": "seed-style: Flask + model.predict"}
         rows = []

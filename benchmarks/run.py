@@ -51,7 +51,11 @@ def git_commit():
 
 def measure_server_time():
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.server_time"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks.read_latency"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -98,7 +102,7 @@ def main(argv=None):
         number_digits, number_labels = mnist_test_digits(2000)
         results["numbers"] = measure_numbers(pngs, number_digits, number_labels)
     if "server" in sections:
-        step("Server time: POST /api/read and /api/predict through the WSGI application, in a child process")
+        step("Server time: POST /api/read and /api/predict in-process (CPU), in a child process")
         results["server"] = measure_server_time()
     if "http" in sections:
         step(

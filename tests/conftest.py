@@ -9,6 +9,7 @@ from training.data import load_split
 
 DATA_DIR = Path(__file__).parent / "data"
 MNIST_DIR = DATA_DIR / "mnist"
+BROWSER_TESTS = Path(__file__).parent / "browser"  # the page, in Chromium: run once, on SQLite
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +37,13 @@ DATABASE_FIXTURES = {
 
 
 def pytest_collection_modifyitems(items):
-    """Mark the tests that touch a database `database`: `make test` runs them again on PostgreSQL."""
+    """Mark the tests that touch a database `database`: `make test` runs them again on PostgreSQL; and
+    those that drive the browser `browser`."""
     for item in items:
         if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.database)
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)

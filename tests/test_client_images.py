@@ -14,22 +14,12 @@ from recognizer.errors import EmptyDrawing
 from recognizer.inference import DigitClassifier
 from recognizer.preprocessing import normalise_image
 from recognizer.services import record_prediction
+from tests.test_preprocessing import encode, similarity
 from training.canvas import random_placement, render_strokes, strokes_on_canvas
 from training.strokes import trace_strokes
 
 # How to turn a photo seen upright into the pixels a phone stores with each EXIF orientation tag.
 STORED_AS = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
-
-
-def encode(image, format="PNG", **options):
-    buffer = io.BytesIO()
-    image.save(buffer, format=format, **options)
-    return buffer.getvalue()
-
-
-def similarity(a, b):
-    a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 @pytest.fixture(scope="module")
