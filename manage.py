@@ -3,12 +3,20 @@
 
 import os
 import sys
+from pathlib import Path
+
+VENV = Path(__file__).resolve().parent / ".venv"  # what `make run` and `make test` install into
 
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitsite.settings")
-    from django.core.management import execute_from_command_line
-
+    try:
+        from django.core.management import execute_from_command_line
+    except ModuleNotFoundError:
+        # `python manage.py ...` outside the virtualenv: run the same command with its Python.
+        if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
+            os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])
+        raise
     execute_from_command_line(sys.argv)
 
 

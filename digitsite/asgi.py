@@ -11,6 +11,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitsite.settings")
 
-from digitsite.serving import WsgiBehindAsgi  # noqa: E402  (reads the settings)
+from digitsite.serving import WsgiBehindAsgi, require_secret_key  # noqa: E402  (reads the settings)
+
+require_secret_key()
 
 application = WsgiBehindAsgi(get_wsgi_application())

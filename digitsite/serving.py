@@ -22,10 +22,19 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers import gasgi
 
 from digitsite import memory
+
+
+def require_secret_key():
+    """Stop a server that has no DJANGO_SECRET_KEY (debug off), saying why: it never starts, or signs
+    anything, without one. Called by the entry points, once the settings are named."""
+    if settings.MISSING_SECRET_KEY:
+        raise ImproperlyConfigured(settings.MISSING_SECRET_KEY)
+
 
 LINGER_SECONDS = 2  # after a 413, how long to keep reading what the client still sends...
 LINGER_BYTES = 16 * 2**20  # ...and how much of it

@@ -71,16 +71,20 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-used-with-debug-off"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off, e.g. "
-            "DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'); "
-            "for development, set DJANGO_DEBUG=1 instead (make run does)."
-        )
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
 elif SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is the development key, which is public: set a real one.")
+
+# Without a key (debug off) a command's --help still answers, and nothing signs with an empty key: the
+# system checks (manage.py check, runserver, check --deploy) and the servers stop with this reason.
+MISSING_SECRET_KEY = (
+    ""
+    if SECRET_KEY
+    else "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off, e.g. "
+    "DJANGO_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'); "
+    "for development, set DJANGO_DEBUG=1 instead (make run does)."
+)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -12,6 +12,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitsite.settings")
 
-from digitsite.serving import ChunkedBodies  # noqa: E402  (reads the settings)
+from digitsite.serving import ChunkedBodies, require_secret_key  # noqa: E402  (reads the settings)
+
+require_secret_key()
 
 application = ChunkedBodies(get_wsgi_application())
