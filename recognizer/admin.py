@@ -320,18 +320,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", "recipe"]
     actions = ["activate", "roll_back"]
-    fields = [
-        "version",
-        "is_active",
-        "recipe",
-        "test_accuracy_percent",
-        "created_at",
-        "activated_at",
-        "previous",
-        "source_path",
-        "size_bytes",
-        "metrics",
-    ]
+    fields = [*list_display, "metrics"]
     readonly_fields = fields
 
     class Media:

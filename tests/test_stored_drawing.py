@@ -9,7 +9,6 @@ import json
 import random
 import struct
 import zlib
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ from recognizer.decoding import DecodedImage, decode
 from recognizer.images import is_plain_png, stored_png, thumbnail_png
 from recognizer.models import Prediction
 from tests.hardening.payloads import AMPLIFYING, amplifying_image, stroke_on_transparent_canvas
+from tests.page_links import Links
 from training.strokes import draw_digit_on_canvas
 
 
@@ -251,21 +251,6 @@ def test_the_migration_bounds_the_drawings_already_stored(canvas):
         assert 0 < len(bytes(prediction.thumbnail_png)) <= limits.THUMBNAIL_MAX_BYTES
 
 
-class Linked(HTMLParser):
-    """The URLs a page makes the browser load: src of any element, href of <link>."""
-
-    def __init__(self):
-        super().__init__()
-        self.urls = []
-
-    def handle_starttag(self, tag, attributes):
-        attributes = dict(attributes)
-        if attributes.get("src"):
-            self.urls.append(attributes["src"])
-        if tag == "link" and attributes.get("href"):
-            self.urls.append(attributes["href"])
-
-
 def noise_png(seed, side=400):
     """A drawing of pure noise: the worst case for the size of a thumbnail."""
     noise = np.random.default_rng(seed).integers(0, 256, (side, side, 3), dtype=np.uint8)
@@ -282,7 +267,7 @@ def test_a_page_of_history_with_24_drawings_of_noise_transfers_under_1_mb(client
         services.store_reading(decoded=decode(noise_png(seed)), read=read)
 
     page = client.get("/history/")
-    parser = Linked()
+    parser = Links()
     parser.feed(page.content.decode())
     linked = {url: client.get(url) for url in set(parser.urls)}
 

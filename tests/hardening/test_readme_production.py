@@ -14,13 +14,13 @@ import shutil
 import signal
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from benchmarks.live import ROOT, LiveServer, free_port
+from tests.page_links import Links
 from training.data import load_split
 
 DIGIT_PNG = ROOT / "tests" / "data" / "digit-7.png"  # MNIST's first test digit, a 7, drawn on a canvas
@@ -57,21 +57,6 @@ def copy_of_the_repository(folder, venv):
             shutil.copy2(source, folder / name)
     (folder / ".venv").symlink_to(venv)
     return folder
-
-
-class Links(HTMLParser):
-    """The URLs a page loads with it: src of any element, href of <link> (styles, icons)."""
-
-    def __init__(self):
-        super().__init__()
-        self.urls = []
-
-    def handle_starttag(self, tag, attributes):
-        attributes = dict(attributes)
-        if attributes.get("src"):
-            self.urls.append(attributes["src"])
-        if tag == "link" and attributes.get("href"):
-            self.urls.append(attributes["href"])
 
 
 def linked(page_url, html):
