@@ -8,15 +8,17 @@ image's pixels, its 28×28 model input and the model's raw outputs for it (ten o
 2. parts that are one digit are grouped: parts sharing most of their columns (people write numbers
    left to right), a low part (a 5's detached bar, a 7's crossbar, a 1's base, a dot) with the mark
    whose columns it shares, close parts at clearly different heights (a 4 as an L and a lower upright);
-3. the model decides the doubtful cases, every candidate of the drawing read in ONE batched call:
+3. every mark, normalised MNIST-style on its own (preprocessing.normalise_ink), and every pair of
+   neighbours that may be one digit are read in ONE batched call;
+4. the model decides the doubtful cases:
    - a lower or off-line part close to its neighbour: one digit or two;
    - a mark at least as wide as a digit is tall may be touching digits: cuts are tried where the
      column ink profile is thinnest, and the pieces the model reads with the highest joint probability
      win against reading the mark whole. Scores are log probabilities plus priors: wide or low pieces
      are unlikely digits; a cut through one pen-thin stroke (where digits touch) is likelier than one
-     through a loop; a drawing of one mark favours no cut;
-4. every mark normalised MNIST-style on its own (preprocessing.normalise_ink) and read in ONE batched
-   call (the final reading).
+     through a loop; a drawing of one mark favours no cut. Only the pieces of a split that could
+     still beat the whole, were the model sure of every piece, are read: in ONE more batched call;
+5. each mark's reading is the one its piece got in those calls: no piece is read twice.
 
 A drawing of one part no wider than tall (most single digits) is read whole, as before: one
 normalisation, one reading. Noise and textures too busy to take apart are read whole too; more than
@@ -52,7 +54,10 @@ NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
 CUTS_PER_DIGIT = 2  # at most this many candidate cuts per digit the mark could hold...
 TYPICAL_DIGIT = 0.6  # ...digits being about this wide
-MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the drawing
+MAX_CANDIDATES = (
+    240  # pieces read to choose splits and merges (besides each mark whole), whatever the drawing
+)
+BOUND_SLACK = 1e-9  # rounding room when a split's best possible score is weighed against the whole's
 
 # The scores weighed are log probabilities: the model's for the piece's best digit, plus how likely a
 # piece of that shape is one digit.
@@ -500,29 +505,25 @@ def ink_extent(ink):
     return int(columns[-1] + 1 - columns[0]), int(rows[-1] + 1 - rows[0])
 
 
-class Candidates:
-    """Pieces of ink to be read together in one batched call, each under a key."""
+class Readings:
+    """Pieces of ink the model has read, by key: their model inputs, raw outputs and scores. Each `read`
+    is one batched call; the final reading takes its answers from here, no piece being read twice."""
 
     def __init__(self):
-        self.inputs, self.keys = [], []
-        self.refusals = {}  # key: log P(not a digit), filled by scores()
+        self.model_inputs, self.outputs = {}, {}
+        self.scores = {}  # key: log P(the piece's best digit)
+        self.refusals = {}  # key: log P(not a digit)
 
-    def add(self, key, piece_ink):
-        if len(self.keys) < MAX_CANDIDATES and (piece_ink > INK_THRESHOLD).any():
-            self.inputs.append(normalise_ink(piece_ink))
-            self.keys.append(key)
-
-    def model_input(self, key):
-        """The normalised input of the candidate `key`, if it was one (the final reading reuses it)."""
-        return self.inputs[self.keys.index(key)] if key in self.keys else None
-
-    def scores(self, predict):
-        """{key: log P(the piece's best digit)}, all read in one call."""
-        if not self.keys:
-            return {}
-        outputs = predict(scaled(np.stack(self.inputs)))
-        self.refusals = {key: refusal_score(output) for key, output in zip(self.keys, outputs, strict=True)}
-        return {key: digit_score(output) for key, output in zip(self.keys, outputs, strict=True)}
+    def read(self, pieces, predict):
+        """Read `pieces` ((key, ink) each; those without ink above the threshold are left out) in one call."""
+        inked = [(key, piece_ink) for key, piece_ink in pieces if (piece_ink > INK_THRESHOLD).any()]
+        if not inked:
+            return
+        inputs = np.stack([normalise_ink(piece_ink) for _, piece_ink in inked])
+        outputs = predict(scaled(inputs))
+        for (key, _), model_input, output in zip(inked, inputs, outputs, strict=True):
+            self.model_inputs[key], self.outputs[key] = model_input, output
+            self.scores[key], self.refusals[key] = digit_score(output), refusal_score(output)
 
 
 def find_marks(ink, *, predict, scale=1.0):
@@ -556,18 +557,11 @@ def find_marks(ink, *, predict, scale=1.0):
     marks = with_staggered_neighbours_joined(with_small_parts_joined(marks, height), height)
     height = digit_height(marks)  # staggered strokes joined may stand taller than any part
     check_count(marks, height)
-    pieces, candidates = decided(ink, runs, marks, height, predict)
+    pieces, readings = decided(ink, runs, marks, height, predict)
     check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _, _ in pieces], height)
-    model_inputs = np.stack(
-        [
-            normalise_ink(piece_ink) if (known := candidates.model_input(key)) is None else known
-            for piece_ink, _, key in pieces
-        ]
-    )
-    outputs = predict(scaled(model_inputs))
     return [
-        Mark(sent_box(ink_box(piece_ink, origin), scale), model_input, output)
-        for (piece_ink, origin, _), model_input, output in zip(pieces, model_inputs, outputs, strict=True)
+        Mark(sent_box(ink_box(piece_ink, origin), scale), readings.model_inputs[key], readings.outputs[key])
+        for piece_ink, origin, key in pieces
     ]
 
 
@@ -583,12 +577,59 @@ def check_count(marks, height):
         raise TooManyMarks(digit_high)
 
 
-def decided(ink, runs, marks, height, predict):
-    """Neighbours merged where the model reads them better as one digit, wide marks cut where it reads
-    them better as several: (the pieces to read, left to right, as (ink, origin, candidate key), the
-    Candidates read). Every candidate is read in one batched call."""
-    candidates = Candidates()
-    own = [mark_ink(ink, runs, mark) for mark in marks]
+def column_extents(ink):
+    """For each column of `ink`: whether it holds ink above the threshold, and its first and last ink
+    rows (the last exclusive), so that any run of columns' ink extent costs no pass over the pixels."""
+    inked = ink > INK_THRESHOLD
+    return inked.any(axis=0), np.argmax(inked, axis=0), inked.shape[0] - np.argmax(inked[::-1], axis=0)
+
+
+def piece_extent(columns, start, end):
+    """(width, height) of the ink in columns start:end (ink_extent of that slice, from column_extents)."""
+    has_ink, first_rows, last_rows = (values[start:end] for values in columns)
+    inked = np.flatnonzero(has_ink)
+    if inked.size == 0:
+        return 0, 0
+    return int(inked[-1] + 1 - inked[0]), int(last_rows[inked].max() - first_rows[inked].min())
+
+
+def pieces_worth_reading(positions, bounds, priors, whole_score):
+    """The pieces (start, end) worth reading: those of some split that could still beat reading the
+    mark whole (`whole_score`, read already). A split scores its pieces' log P(digit) (at most 0) plus
+    their shape scores (`bounds`: all but the model's part of each piece's score) and its cuts'
+    `priors`: a piece whose best split scores below the whole's even were the model certain of every
+    digit can never be chosen, so leaving it unread changes no choice."""
+
+    def prior(start):
+        return priors[start] if start else 0.0
+
+    best_to = {0: 0.0}  # position: the best bound of splitting the columns before it
+    for end in positions[1:]:
+        options = [
+            best_to[s] + prior(s) + score for (s, e), score in bounds.items() if e == end and s in best_to
+        ]
+        if options:
+            best_to[end] = max(options)
+    best_from = {positions[-1]: 0.0}  # position: the best bound of splitting the columns after it
+    for start in reversed(positions[:-1]):
+        options = [
+            prior(s) + score + best_from[e]
+            for (s, e), score in bounds.items()
+            if s == start and e in best_from
+        ]
+        if options:
+            best_from[start] = max(options)
+    return [
+        (start, end)
+        for (start, end), score in bounds.items()
+        if start in best_to
+        and end in best_from
+        and best_to[start] + prior(start) + score + best_from[end] >= whole_score - BOUND_SLACK
+    ]
+
+
+def merge_candidates(marks, height):
+    """Neighbours that may be one digit in two strokes: (index of the left one, the two together)."""
     pairs = []
     for index in range(len(marks) - 1):
         left, right = marks[index], marks[index + 1]
@@ -601,79 +642,112 @@ def decided(ink, runs, marks, height, predict):
         lower = min(left.height, right.height) < MERGE_HEIGHT * height
         if close and (lower or off_line(left, right)) and together.width <= widest * height:
             pairs.append((index, together))
-            candidates.add(("pair", index), mark_ink(ink, runs, together)[0])
-    splits, pens = {}, {}
-    for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
-        if SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
-            pens[index] = pen_width(mark_ink_)
-            cuts = candidate_cuts(mark_ink_, height, pens[index])
-            if cuts:
-                positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
-                splits[index] = positions
-                for start, end in pieces:
-                    candidates.add(("piece", index, start, end), mark_ink_[:, start:end])
-    if pairs:
-        for index in {i for i, _ in pairs} | {i + 1 for i, _ in pairs}:
-            if ("piece", index, 0, own[index][0].shape[1]) not in candidates.keys:
-                candidates.add(("piece", index, 0, own[index][0].shape[1]), own[index][0])
-    scores = candidates.scores(predict)
+    return pairs
 
-    def piece_score(index, start, end):
-        key = ("piece", index, start, end)
-        if key not in scores:
+
+def decided(ink, runs, marks, height, predict):
+    """Neighbours merged where the model reads them better as one digit, wide marks cut where it reads
+    them better as several: (the pieces to read, left to right, as (ink, origin, key), the Readings that
+    read them). Two batched calls at most: every mark whole and every pair of neighbours that may be one
+    digit; then the pieces of the cuts that could still beat reading their mark whole."""
+    own = [mark_ink(ink, runs, mark) for mark in marks]
+    columns = [column_extents(mark_ink_) for mark_ink_, _ in own]
+
+    def whole(index):
+        return ("piece", index, 0, own[index][0].shape[1])
+
+    def shape_parts(index, start, end):
+        """A piece's score but for the model's part, as (a bonus, a penalty): how likely its shape is one
+        digit, and for a piece cut off, how much lower than its mark it stands. None for no ink."""
+        width, piece_height = piece_extent(columns[index], start, end)
+        if width == 0:
             return None
-        width, piece_height = ink_extent(own[index][0][:, start:end])
-        score = scores[key] + shape_score(width, piece_height, height)
+        penalty = 0.0
         if (start, end) != (0, own[index][0].shape[1]):
             # Touching digits of one number stand about as high as each other: a piece cut off much
             # lower than the mark it was cut from is a stroke of one digit.
-            score -= (max(0.0, CUT_PIECE_HEIGHT - piece_height / marks[index].height) / CUT_PIECE_SPREAD) ** 2
-        return score
+            penalty = (
+                max(0.0, CUT_PIECE_HEIGHT - piece_height / marks[index].height) / CUT_PIECE_SPREAD
+            ) ** 2
+        return shape_score(width, piece_height, height), penalty
+
+    def whole_score(index):
+        return scores[whole(index)] + shape_parts(index, *whole(index)[2:])[0]
+
+    readings = Readings()
+    pairs = merge_candidates(marks, height)[:MAX_CANDIDATES]
+    readings.read(
+        [(whole(index), mark_ink_) for index, (mark_ink_, _) in enumerate(own)]
+        + [(("pair", index), mark_ink(ink, runs, together)[0]) for index, together in pairs],
+        predict,
+    )
+    scores = readings.scores
 
     # Merges first, the most convincing first; a mark joins one neighbour at most.
     gains = []
     for index, together in pairs:
         merged = scores.get(("pair", index))
-        apart = [piece_score(i, 0, own[i][0].shape[1]) for i in (index, index + 1)]
-        if merged is None or None in apart:
+        if merged is None:
             continue
-        gain = merged + merged_shape_score(together, height) - sum(apart)
+        apart = sum(whole_score(i) for i in (index, index + 1))
+        gain = merged + merged_shape_score(together, height) - apart
         if gain > 0:
             gains.append((gain, index, together))
     merged_into = {}
     for _, index, together in sorted(gains, key=lambda item: -item[0]):
         if index not in merged_into and index + 1 not in merged_into:
             merged_into[index] = merged_into[index + 1] = together
+
+    # Cuts: for each wide mark, the pieces that could beat reading it whole, all read in one call.
+    splits, to_read = {}, []
+    budget = MAX_CANDIDATES - len(pairs)
+    for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
+        if (
+            index in merged_into
+            or not SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height
+        ):
+            continue
+        pen = pen_width(mark_ink_)
+        cuts = candidate_cuts(mark_ink_, height, pen)
+        if not cuts:
+            continue
+        positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
+        read_whole = whole_score(index)
+        if len(marks) == 1:
+            # A drawing the model calls "not a digit" as a whole (a smiley, a letter) is explained by
+            # that as well as by a digit: no digit is cut out of it to read something. Not so a mark
+            # among others: in a number, a wide mark refused whole is most often touching digits
+            # (of 300 touching numbers, 19 more were read a digit short with this rule there).
+            read_whole += max(0.0, readings.refusals[whole(index)] - scores[whole(index)])
+        # A drawing of one mark is most often one digit: no cut is favoured there.
+        clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
+        priors = cut_priors(mark_ink_, cuts, pen, clean_prior=clean_prior)
+        shapes = {piece: parts for piece in pieces[1:] if (parts := shape_parts(index, *piece)) is not None}
+        bounds = {piece: bonus - penalty for piece, (bonus, penalty) in shapes.items()}
+        worth = pieces_worth_reading(positions, bounds, priors, read_whole)[: max(budget, 0)]
+        budget -= len(worth)
+        to_read += [(("piece", index, start, end), mark_ink_[:, start:end]) for start, end in worth]
+        splits[index] = positions, priors, read_whole, shapes
+    readings.read(to_read, predict)
+
     result = []
     for index, (mark_ink_, origin) in enumerate(own):
-        whole = ("piece", index, 0, mark_ink_.shape[1])
         if index in merged_into:
             if merged_into[index] is not (merged_into.get(index - 1)):
                 result.append((*mark_ink(ink, runs, merged_into[index]), ("pair", index)))
             continue
         if index in splits:
-            piece_scores = {
-                (start, end): score
-                for (kind, *key) in scores
-                if kind == "piece" and key[0] == index
-                for start, end in [key[1:]]
-                if (score := piece_score(index, start, end)) is not None
-            }
-            if len(marks) == 1 and (0, mark_ink_.shape[1]) in piece_scores and whole in candidates.refusals:
-                # A drawing the model calls "not a digit" as a whole (a smiley, a letter) is explained by
-                # that as well as by a digit: no digit is cut out of it to read something. Not so a mark
-                # among others: in a number, a wide mark refused whole is most often touching digits
-                # (of 300 touching numbers, 19 more were read a digit short with this rule there).
-                piece_scores[0, mark_ink_.shape[1]] += max(0.0, candidates.refusals[whole] - scores[whole])
-            # A drawing of one mark is most often one digit: no cut is favoured there.
-            clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
-            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index], clean_prior=clean_prior)
-            split = best_split(splits[index], piece_scores, priors)
+            positions, priors, read_whole, shapes = splits[index]
+            piece_scores = {(0, mark_ink_.shape[1]): read_whole}
+            for (start, end), (bonus, penalty) in shapes.items():
+                if (key := ("piece", index, start, end)) in scores:
+                    piece_scores[start, end] = scores[key] + bonus - penalty
+            split = best_split(positions, piece_scores, priors)
             if len(split) > 1:
                 result += [
                     (mark_ink_[:, start:end], (origin[0] + start, origin[1]), ("piece", index, start, end))
                     for start, end in split
                 ]
                 continue
-        result.append((mark_ink_, origin, whole))
-    return result, candidates
+        result.append((mark_ink_, origin, whole(index)))
+    return result, readings

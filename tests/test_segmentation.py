@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-from recognizer import limits
+from recognizer import limits, segmentation
 from recognizer.decoding import decode
 from recognizer.errors import EmptyDrawing, TooManyMarks
 from recognizer.litert import LiteRTModel
@@ -214,6 +214,40 @@ def test_touching_numbers_are_read_whole(mnist_test_set, model):
     assert exact >= 0.8
 
 
+def test_pieces_left_unread_change_no_reading(mnist_test_set, model, monkeypatch):
+    """Only the pieces of cuts that could still beat reading their mark whole are read (the rest cannot
+    win, whatever the model says of them): touching numbers are read exactly as when every piece is."""
+    images, _ = mnist_numbers(mnist_test_set, numbers.GAPS["touching"], count=21, seed=24)
+    counting = CountingModel(model)
+    pruned = [read(image, counting.predict)[1] for image in images]
+    pruned_count = sum(counting.calls)
+    monkeypatch.setattr(segmentation, "pieces_worth_reading", lambda positions, bounds, *_: list(bounds))
+    counting.calls = []
+    every = [read(image, counting.predict)[1] for image in images]
+    assert sum(counting.calls) > 1.5 * pruned_count  # measured: 482 pieces read against 212
+    for ours, theirs in zip(pruned, every, strict=True):
+        assert [mark.box for mark in ours] == [mark.box for mark in theirs]
+        for one, other in zip(ours, theirs, strict=True):
+            assert np.array_equal(one.model_input, other.model_input)
+            assert np.array_equal(one.outputs, other.outputs)
+
+
+def test_a_piece_is_read_when_a_split_through_it_could_beat_the_whole():
+    """Cuts at 10 and 20 of a mark 30 wide; a split's best possible score is its pieces' shape scores
+    (the model's part at most 0) plus its cuts' priors."""
+    bounds = {(0, 10): -0.1, (10, 20): -0.1, (20, 30): -0.1, (0, 20): -5.0, (10, 30): -0.2}
+    priors = {10: -0.5, 20: -3.0}
+    # best splits: 0|10|20|30 = -3.8; 0|10-30 = -0.8; 0-20|30 = -8.1
+    assert segmentation.pieces_worth_reading([0, 10, 20, 30], bounds, priors, -1.0) == [(0, 10), (10, 30)]
+    assert segmentation.pieces_worth_reading([0, 10, 20, 30], bounds, priors, -0.5) == []
+    assert set(segmentation.pieces_worth_reading([0, 10, 20, 30], bounds, priors, -4.0)) == {
+        (0, 10),
+        (10, 20),
+        (20, 30),
+        (10, 30),
+    }
+
+
 def test_a_digit_inside_a_number_is_read_as_it_is_alone(mnist_test_set, model):
     """Each digit of a separated 8-digit number (a canvas ~1500-2000 px wide, searched for ink at half
     resolution) read as the same strokes with the same pen alone on the 280 px canvas: its mark's crop,
@@ -312,8 +346,8 @@ def test_a_single_digit_is_one_reading_and_a_number_one_batched_reading(mnist_te
     number = numbers.write_number([trace_strokes(images[i]) for i in range(1, 9)], rng, gaps=(0.3, 0.4))
     reading, _ = read(numbers.number_image(number), counting.predict)
     assert len(reading) == 8
-    assert counting.calls[-1] == 8  # the final reading: every mark at once
-    assert len(counting.calls) <= 2  # and at most one more call for the candidates
+    assert counting.calls[0] == 8  # every mark at once, whole: what they are read as
+    assert len(counting.calls) <= 2  # and at most one more call for the pieces of cuts
 
 
 def test_more_digits_than_a_reading_takes_are_refused(mnist_test_set, model):
