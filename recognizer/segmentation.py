@@ -32,7 +32,7 @@ import numpy as np
 from recognizer import limits
 from recognizer.contract import NUM_DIGITS, scaled, split_outputs
 from recognizer.errors import EmptyDrawing, TooManyMarks
-from recognizer.preprocessing import INK_THRESHOLD, normalise_ink
+from recognizer.preprocessing import INK_THRESHOLD, crop_to_ink, normalise_cropped_ink, normalise_ink
 
 # Hostile drawings: beyond these, the ink is read whole (too many runs to label: noise, a texture), or
 # refused (too many parts that are not specks: no digit is drawn in more than four).
@@ -496,15 +496,6 @@ def refusal_score(outputs):
     return float(np.log(max(float(split_outputs(outputs)[1][0]), 1e-12)))
 
 
-def ink_extent(ink):
-    """(width, height) of the ink above the threshold in `ink` ((0, 0) when there is none)."""
-    inked = ink > INK_THRESHOLD
-    rows, columns = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    if rows.size == 0:
-        return 0, 0
-    return int(columns[-1] + 1 - columns[0]), int(rows[-1] + 1 - rows[0])
-
-
 class Readings:
     """Pieces of ink the model has read, by key: their model inputs, raw outputs and scores. Each `read`
     is one batched call; the final reading takes its answers from here, no piece being read twice."""
@@ -515,13 +506,12 @@ class Readings:
         self.refusals = {}  # key: log P(not a digit)
 
     def read(self, pieces, predict):
-        """Read `pieces` ((key, ink) each; those without ink above the threshold are left out) in one call."""
-        inked = [(key, piece_ink) for key, piece_ink in pieces if (piece_ink > INK_THRESHOLD).any()]
-        if not inked:
+        """Read `pieces` ((key, ink cropped to its ink) each) in one call."""
+        if not pieces:
             return
-        inputs = np.stack([normalise_ink(piece_ink) for _, piece_ink in inked])
+        inputs = np.stack([normalise_cropped_ink(piece_ink) for _, piece_ink in pieces])
         outputs = predict(scaled(inputs))
-        for (key, _), model_input, output in zip(inked, inputs, outputs, strict=True):
+        for (key, _), model_input, output in zip(pieces, inputs, outputs, strict=True):
             self.model_inputs[key], self.outputs[key] = model_input, output
             self.scores[key], self.refusals[key] = digit_score(output), refusal_score(output)
 
@@ -544,7 +534,7 @@ def find_marks(ink, *, predict, scale=1.0):
             part = parts[0]
             box = (part.left, part.top, part.width, part.height)
             ink = ink[part.top : part.bottom, part.left : part.right]
-        model_input = normalise_ink(ink)
+        model_input = normalise_ink(ink) if parts is BUSY else normalise_cropped_ink(ink)
         outputs = predict(scaled(model_input[None]))[0]
         return [Mark(sent_box(box, scale), model_input, outputs)]
 
@@ -558,10 +548,9 @@ def find_marks(ink, *, predict, scale=1.0):
     height = digit_height(marks)  # staggered strokes joined may stand taller than any part
     check_count(marks, height)
     pieces, readings = decided(ink, runs, marks, height, predict)
-    check_count([_Box(*ink_extent(piece_ink)) for piece_ink, _, _ in pieces], height)
+    check_count([_Box(width, piece_height) for (_, _, width, piece_height), _ in pieces], height)
     return [
-        Mark(sent_box(ink_box(piece_ink, origin), scale), readings.model_inputs[key], readings.outputs[key])
-        for piece_ink, origin, key in pieces
+        Mark(sent_box(box, scale), readings.model_inputs[key], readings.outputs[key]) for box, key in pieces
     ]
 
 
@@ -584,13 +573,15 @@ def column_extents(ink):
     return inked.any(axis=0), np.argmax(inked, axis=0), inked.shape[0] - np.argmax(inked[::-1], axis=0)
 
 
-def piece_extent(columns, start, end):
-    """(width, height) of the ink in columns start:end (ink_extent of that slice, from column_extents)."""
+def piece_box(columns, start, end):
+    """The box (x, y, width, height) of the ink in columns start:end (from column_extents), x counted
+    from column 0; None when there is none."""
     has_ink, first_rows, last_rows = (values[start:end] for values in columns)
     inked = np.flatnonzero(has_ink)
     if inked.size == 0:
-        return 0, 0
-    return int(inked[-1] + 1 - inked[0]), int(last_rows[inked].max() - first_rows[inked].min())
+        return None
+    top = int(first_rows[inked].min())
+    return start + int(inked[0]), top, int(inked[-1] + 1 - inked[0]), int(last_rows[inked].max()) - top
 
 
 def pieces_worth_reading(positions, bounds, priors, whole_score):
@@ -647,21 +638,28 @@ def merge_candidates(marks, height):
 
 def decided(ink, runs, marks, height, predict):
     """Neighbours merged where the model reads them better as one digit, wide marks cut where it reads
-    them better as several: (the pieces to read, left to right, as (ink, origin, key), the Readings that
-    read them). Two batched calls at most: every mark whole and every pair of neighbours that may be one
-    digit; then the pieces of the cuts that could still beat reading their mark whole."""
+    them better as several: (the pieces to read, left to right, as (box in `ink`'s pixels, key), the
+    Readings that read them). Two batched calls at most: every mark whole and every pair of neighbours
+    that may be one digit; then the pieces of the cuts that could still beat reading their mark whole."""
     own = [mark_ink(ink, runs, mark) for mark in marks]
     columns = [column_extents(mark_ink_) for mark_ink_, _ in own]
 
     def whole(index):
         return ("piece", index, 0, own[index][0].shape[1])
 
-    def shape_parts(index, start, end):
+    def cropped(index, box):
+        x, y, width, piece_height = box
+        return own[index][0][y : y + piece_height, x : x + width]
+
+    def in_ink(index, box):
+        x, y, width, piece_height = box
+        origin = own[index][1]
+        return (origin[0] + x, origin[1] + y, width, piece_height)
+
+    def shape_parts(index, start, end, box):
         """A piece's score but for the model's part, as (a bonus, a penalty): how likely its shape is one
-        digit, and for a piece cut off, how much lower than its mark it stands. None for no ink."""
-        width, piece_height = piece_extent(columns[index], start, end)
-        if width == 0:
-            return None
+        digit, and for a piece cut off, how much lower than its mark it stands."""
+        _, _, width, piece_height = box
         penalty = 0.0
         if (start, end) != (0, own[index][0].shape[1]):
             # Touching digits of one number stand about as high as each other: a piece cut off much
@@ -671,40 +669,43 @@ def decided(ink, runs, marks, height, predict):
             ) ** 2
         return shape_score(width, piece_height, height), penalty
 
-    def whole_score(index):
-        return scores[whole(index)] + shape_parts(index, *whole(index)[2:])[0]
-
+    whole_boxes = [
+        piece_box(columns[index], 0, mark_ink_.shape[1]) for index, (mark_ink_, _) in enumerate(own)
+    ]
+    pairs = [
+        (index, together, mark_ink(ink, runs, together))
+        for index, together in merge_candidates(marks, height)
+    ]
+    pairs = pairs[:MAX_CANDIDATES]
     readings = Readings()
-    pairs = merge_candidates(marks, height)[:MAX_CANDIDATES]
     readings.read(
-        [(whole(index), mark_ink_) for index, (mark_ink_, _) in enumerate(own)]
-        + [(("pair", index), mark_ink(ink, runs, together)[0]) for index, together in pairs],
+        [(whole(index), cropped(index, box)) for index, box in enumerate(whole_boxes)]
+        + [(("pair", index), crop_to_ink(pair_ink)) for index, _, (pair_ink, _) in pairs],
         predict,
     )
     scores = readings.scores
 
+    def whole_score(index):
+        return scores[whole(index)] + shape_parts(index, *whole(index)[2:], whole_boxes[index])[0]
+
     # Merges first, the most convincing first; a mark joins one neighbour at most.
     gains = []
-    for index, together in pairs:
-        merged = scores.get(("pair", index))
-        if merged is None:
-            continue
+    for index, together, _ in pairs:
         apart = sum(whole_score(i) for i in (index, index + 1))
-        gain = merged + merged_shape_score(together, height) - apart
+        gain = scores["pair", index] + merged_shape_score(together, height) - apart
         if gain > 0:
-            gains.append((gain, index, together))
+            gains.append((gain, index))
     merged_into = {}
-    for _, index, together in sorted(gains, key=lambda item: -item[0]):
+    for _, index in sorted(gains, key=lambda item: -item[0]):
         if index not in merged_into and index + 1 not in merged_into:
-            merged_into[index] = merged_into[index + 1] = together
+            merged_into[index] = merged_into[index + 1] = index
 
     # Cuts: for each wide mark, the pieces that could beat reading it whole, all read in one call.
     splits, to_read = {}, []
     budget = MAX_CANDIDATES - len(pairs)
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
-        if (
-            index in merged_into
-            or not SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height
+        if index in merged_into or not (
+            SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height
         ):
             continue
         pen = pen_width(mark_ink_)
@@ -722,32 +723,31 @@ def decided(ink, runs, marks, height, predict):
         # A drawing of one mark is most often one digit: no cut is favoured there.
         clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
         priors = cut_priors(mark_ink_, cuts, pen, clean_prior=clean_prior)
-        shapes = {piece: parts for piece in pieces[1:] if (parts := shape_parts(index, *piece)) is not None}
+        boxes = {piece: box for piece in pieces[1:] if (box := piece_box(columns[index], *piece)) is not None}
+        shapes = {piece: shape_parts(index, *piece, box) for piece, box in boxes.items()}
         bounds = {piece: bonus - penalty for piece, (bonus, penalty) in shapes.items()}
         worth = pieces_worth_reading(positions, bounds, priors, read_whole)[: max(budget, 0)]
         budget -= len(worth)
-        to_read += [(("piece", index, start, end), mark_ink_[:, start:end]) for start, end in worth]
-        splits[index] = positions, priors, read_whole, shapes
+        to_read += [(("piece", index, *piece), cropped(index, boxes[piece])) for piece in worth]
+        splits[index] = positions, priors, read_whole, shapes, boxes
     readings.read(to_read, predict)
 
     result = []
-    for index, (mark_ink_, origin) in enumerate(own):
+    pair_inks = {index: pair_ink for index, _, pair_ink in pairs}
+    for index, (mark_ink_, _) in enumerate(own):
         if index in merged_into:
-            if merged_into[index] is not (merged_into.get(index - 1)):
-                result.append((*mark_ink(ink, runs, merged_into[index]), ("pair", index)))
+            if merged_into[index] == index:
+                result.append((ink_box(*pair_inks[index]), ("pair", index)))
             continue
         if index in splits:
-            positions, priors, read_whole, shapes = splits[index]
+            positions, priors, read_whole, shapes, boxes = splits[index]
             piece_scores = {(0, mark_ink_.shape[1]): read_whole}
             for (start, end), (bonus, penalty) in shapes.items():
                 if (key := ("piece", index, start, end)) in scores:
                     piece_scores[start, end] = scores[key] + bonus - penalty
             split = best_split(positions, piece_scores, priors)
             if len(split) > 1:
-                result += [
-                    (mark_ink_[:, start:end], (origin[0] + start, origin[1]), ("piece", index, start, end))
-                    for start, end in split
-                ]
+                result += [(in_ink(index, boxes[piece]), ("piece", index, *piece)) for piece in split]
                 continue
-        result.append((mark_ink_, origin, whole(index)))
+        result.append((in_ink(index, whole_boxes[index]), whole(index)))
     return result, readings
