@@ -9,6 +9,7 @@ import base64
 import io
 import math
 import struct
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -153,8 +154,24 @@ def as_eight_bit(image):
 
 
 def model_input_png(model_input):
-    """A (28, 28) uint8 array (white on black) as a grayscale PNG."""
-    return png_bytes(Image.fromarray(np.asarray(model_input, dtype=np.uint8), mode="L"))
+    """A (28, 28) uint8 array (white on black) as a grayscale PNG, written directly: a header, the rows
+    (each after its filter byte, 0: none) deflated, an end (every answer carries one per mark; Pillow
+    took three times as long, for a larger file)."""
+    pixels = np.asarray(model_input, dtype=np.uint8)
+    height, width = pixels.shape
+    rows = np.zeros((height, width + 1), dtype=np.uint8)
+    rows[:, 1:] = pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8 bits, grey, deflate, no interlace
+    return (
+        PNG_SIGNATURE
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def png_data_url(png):
