@@ -135,7 +135,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "recognizer.metrics.MetricsMiddleware",  # first: counts and times the whole stack
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "digitsite.content_security_policy.CSPMiddleware",  # django-csp's, the header built once
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

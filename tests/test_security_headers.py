@@ -5,6 +5,8 @@ work under it, in a browser: tests/browser/test_content_security_policy.py.)"""
 import re
 
 import pytest
+from csp.constants import NONE, SELF
+from csp.utils import build_policy
 from django.urls import reverse
 
 from recognizer import services
@@ -87,3 +89,13 @@ def test_the_api_docs_start_swagger_ui_from_a_script_file(client):
 @pytest.mark.parametrize("path", ["/api/health", "/api/predictions", "/api/nope", "/favicon.ico"])
 def test_every_other_answer_carries_the_headers_too(client, path):
     assert_headers(client.get(path))
+
+
+def test_the_policy_is_django_csps_and_follows_the_settings(client, settings):
+    """The header is built once (digitsite.content_security_policy), as django-csp builds it, and again
+    when the policy in the settings changes."""
+    assert client.get("/api/health")["Content-Security-Policy"] == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF], "img-src": [SELF, "blob:"]}}
+    assert policy(client.get("/api/health")) == {"default-src": "'self'", "img-src": "'self' blob:"}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": [NONE]}}
+    assert client.get("/api/health")["Content-Security-Policy-Report-Only"] == "default-src 'none'"
