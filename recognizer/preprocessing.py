@@ -80,12 +80,19 @@ def raw_ink_of(image):
             # Measured from the background's own opacity, so a uniformly half-transparent image is
             # empty, not one big blot of ink.
             background = background_level(alpha)
+            if background == 0.0:  # a fully transparent background (any canvas): the alpha is the ink
+                return alpha
             if background < 0.5:
                 return np.clip((alpha - background) / (1.0 - background), 0.0, 1.0)
             return np.clip((background - alpha) / background, 0.0, 1.0)
         image = rgba.convert("RGB")
     brightness = grayscale(image)
     background = background_level(brightness)
+    # Pure white or black paper (a canvas): the ink is the brightness's distance from it, already in 0..1.
+    if background == 1.0:
+        return 1.0 - brightness
+    if background == 0.0:
+        return brightness
     ink = (background - brightness) if background >= 0.5 else (brightness - background)
     # Measure ink against the background's own level, so grey paper or a dim screen still gives 0..1.
     contrast = background if background >= 0.5 else 1.0 - background
