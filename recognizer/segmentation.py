@@ -43,13 +43,23 @@ SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height i
 SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark...
 SAME_DIGIT_OVERLAP = 0.8  # ...this share when both are digit-high
 SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose columns it shares
-MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
+MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides...
+LOW_PART_MERGE_GAP = 0.4  # ...and a low part this close (a 5's top bar drawn well off its body)...
+WIDEST_LOW_MERGE = 1.5  # ...unless together they are wider than this (the shape score weighs the width)
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
 MERGE_HEIGHT = 0.8  # ...or both are at least this high
+# Digit-high neighbours sharing this share of the narrower one's columns may be one digit in two strokes
+# (a 0 drawn as two arcs): the model decides
+SHARED_COLUMNS_MERGE = 0.25
 STAGGER = 0.2  # close parts whose tops and bottoms differ by this share of their height are one mark
-SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried
+SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried...
+# ...and among other marks, one this wide (a digit touching a thin 1 is hardly wider than one digit)
+SPLIT_AMONG_MARKS_FROM_WIDTH = 0.7
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
+# Beside an upright (columns inked over this share of the mark's height, no wider than UPRIGHT_WIDTH
+# pens: a 1, a 4's or a 9's stem) a cut may part a 1 from the digit it touches, however narrow it is.
+UPRIGHT_HEIGHT, UPRIGHT_WIDTH = 0.6, 2.0
 CUTS_PER_DIGIT = 2  # at most this many candidate cuts per digit the mark could hold...
 TYPICAL_DIGIT = 0.6  # ...digits being about this wide
 MAX_CANDIDATES = 240  # pieces read to choose splits and merges, whatever the drawing
@@ -62,6 +72,7 @@ SPLIT_PRIOR = 0.05
 # ...but a cut crossing a single stroke no thicker than CLEAN_CUT_WIDTH pens is where digits often touch.
 CLEAN_CUT_PRIOR = 0.6
 CLEAN_CUT_WIDTH = 1.5
+UPRIGHT_CUT_PRIOR = 1.5  # ...and beside an upright (see UPRIGHT_HEIGHT) it most often parts a 1 off
 LONE_MARK_CUT_PRIOR = 0.05  # ...except in a drawing of one mark (one digit, far more often than two)
 MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)...
 MAX_CUT_SHARE = 0.5  # ...or than this share of the mark's height (a blot)
@@ -406,7 +417,27 @@ def candidate_cuts(ink, height, pen):
             chosen.append(int(column))
             if len(chosen) >= limit:
                 break
+    for column in beside_uprights(profile, ink.shape[0], pen):
+        if all(abs(column - other) >= pen for other in chosen):
+            chosen.append(column)
     return sorted(chosen)
+
+
+def beside_uprights(profile, height, pen):
+    """The first columns either side of each upright in a column ink profile (see UPRIGHT_HEIGHT), within
+    a pen of it, that cross no more ink than MAX_CUT_INK pens and leave a piece at least a pen wide."""
+    tall = np.concatenate([[False], profile >= UPRIGHT_HEIGHT * height, [False]])
+    changes = np.flatnonzero(tall[1:] != tall[:-1])
+    thin = profile <= MAX_CUT_INK * pen
+    reach = max(1, round(pen))
+    columns = []
+    for start, end in zip(changes[0::2], changes[1::2], strict=True):
+        if end - start > UPRIGHT_WIDTH * pen:
+            continue
+        left = [c for c in range(start - 1, max(start - 1 - reach, -1), -1) if thin[c]]
+        right = [c for c in range(end, min(end + reach, profile.size)) if thin[c]]
+        columns += left[:1] + right[:1]
+    return [column for column in columns if pen <= column <= profile.size - pen]
 
 
 def segments_of(width, cuts, height):
@@ -453,17 +484,25 @@ def clean_columns(inked, pen):
     return (runs == 1) & (inked.sum(axis=0) <= CLEAN_CUT_WIDTH * pen)
 
 
-def cut_priors(ink, cuts, pen, *, clean_prior):
+def cut_priors(ink, cuts, pen, *, clean_prior, upright_prior):
     """log of the prior of cutting at each column: SPLIT_PRIOR, or `clean_prior` where the cut crosses
     one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
-    loop)."""
-    clean = clean_columns(ink > INK_THRESHOLD, pen)
-    return {cut: float(np.log(clean_prior if clean[cut] else SPLIT_PRIOR)) for cut in cuts}
+    loop), `upright_prior` where that clean cut is beside an upright (a 1 touching its neighbour)."""
+    inked = ink > INK_THRESHOLD
+    clean = clean_columns(inked, pen)
+    uprights = set(beside_uprights(inked.sum(axis=0), ink.shape[0], pen))
+
+    def prior(cut):
+        if not clean[cut]:
+            return SPLIT_PRIOR
+        return upright_prior if cut in uprights else clean_prior
+
+    return {cut: float(np.log(prior(cut))) for cut in cuts}
 
 
 def best_split(positions, scores, priors):
-    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores and
-    the prior of each cut, `priors`)."""
+    """(joint score, pieces (start, end)) covering the mark with the highest joint score (the pieces'
+    scores and the prior of each cut, `priors`); None when a piece of every covering went unread."""
     best = {0: (0.0, [])}
     for end in positions[1:]:
         options = [
@@ -473,9 +512,7 @@ def best_split(positions, scores, priors):
         ]
         if options:
             best[end] = max(options, key=lambda option: option[0])
-    if positions[-1] not in best:  # candidates capped (MAX_CANDIDATES) before this mark's: read whole
-        return [(0, positions[-1])]
-    return best[positions[-1]][1]
+    return best.get(positions[-1])  # None: candidates capped (MAX_CANDIDATES) before this mark's
 
 
 # The marks ---------------------------------------------------------------------------------------------
@@ -594,17 +631,20 @@ def decided(ink, runs, marks, height, predict):
         left, right = marks[index], marks[index + 1]
         together = copy(left)
         together.absorb(right)
-        widest = WIDEST_DIGIT if min(left.height, right.height) < SMALL_PART * height else WIDEST_MERGE
-        close = -overlap(left, right) < MERGE_GAP * height
+        low = min(left.height, right.height) < SMALL_PART * height
+        close = -overlap(left, right) < (LOW_PART_MERGE_GAP if low else MERGE_GAP) * height
+        widest = WIDEST_LOW_MERGE if low else WIDEST_MERGE
         # Two digit-high neighbours on one line are two digits: only a lower part, or one standing
         # clearly higher or lower than its neighbour, may be a stroke of it.
         lower = min(left.height, right.height) < MERGE_HEIGHT * height
-        if close and (lower or off_line(left, right)) and together.width <= widest * height:
+        shared = overlap(left, right) >= SHARED_COLUMNS_MERGE * min(left.width, right.width)
+        if close and (lower or shared or off_line(left, right)) and together.width <= widest * height:
             pairs.append((index, together))
             candidates.add(("pair", index), mark_ink(ink, runs, together)[0])
     splits, pens = {}, {}
+    split_from = SPLIT_FROM_WIDTH if len(marks) == 1 else SPLIT_AMONG_MARKS_FROM_WIDTH
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
-        if SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
+        if split_from * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
             pens[index] = pen_width(mark_ink_)
             cuts = candidate_cuts(mark_ink_, height, pens[index])
             if cuts:
@@ -630,14 +670,49 @@ def decided(ink, runs, marks, height, predict):
             score -= (max(0.0, CUT_PIECE_HEIGHT - piece_height / marks[index].height) / CUT_PIECE_SPREAD) ** 2
         return score
 
-    # Merges first, the most convincing first; a mark joins one neighbour at most.
+    def best_reading(index):
+        """(score, pieces (start, end)) of the mark read at its best: whole, or cut where that scores
+        higher; None when it went unread (candidates capped)."""
+        width = own[index][0].shape[1]
+        whole = ("piece", index, 0, width)
+        if index not in splits:
+            score = piece_score(index, 0, width)
+            return None if score is None else (score, [(0, width)])
+        piece_scores = {
+            (start, end): score
+            for (kind, *key) in scores
+            if kind == "piece" and key[0] == index
+            for start, end in [key[1:]]
+            if (score := piece_score(index, start, end)) is not None
+        }
+        if len(marks) == 1 and (0, width) in piece_scores and whole in candidates.refusals:
+            # A drawing the model calls "not a digit" as a whole (a smiley, a letter) is explained by
+            # that as well as by a digit: no digit is cut out of it to read something. Not so a mark
+            # among others: in a number, a wide mark refused whole is most often touching digits
+            # (of 300 touching numbers, 19 more were read a digit short with this rule there).
+            piece_scores[0, width] += max(0.0, candidates.refusals[whole] - scores[whole])
+        # A drawing of one mark is most often one digit: no cut is favoured there.
+        lone = len(marks) == 1
+        priors = cut_priors(
+            own[index][0],
+            splits[index][1:-1],
+            pens[index],
+            clean_prior=LONE_MARK_CUT_PRIOR if lone else CLEAN_CUT_PRIOR,
+            upright_prior=LONE_MARK_CUT_PRIOR if lone else UPRIGHT_CUT_PRIOR,
+        )
+        return best_split(splits[index], piece_scores, priors)
+
+    readings = [best_reading(index) for index in range(len(marks))]
+
+    # Merges first, the most convincing first; a mark joins one neighbour at most. Apart, each mark is
+    # read at its best (a stroke beside touching digits is weighed against those digits cut apart).
     gains = []
     for index, together in pairs:
         merged = scores.get(("pair", index))
-        apart = [piece_score(i, 0, own[i][0].shape[1]) for i in (index, index + 1)]
+        apart = readings[index : index + 2]
         if merged is None or None in apart:
             continue
-        gain = merged + merged_shape_score(together, height) - sum(apart)
+        gain = merged + merged_shape_score(together, height) - sum(score for score, _ in apart)
         if gain > 0:
             gains.append((gain, index, together))
     merged_into = {}
@@ -646,34 +721,13 @@ def decided(ink, runs, marks, height, predict):
             merged_into[index] = merged_into[index + 1] = together
     result = []
     for index, (mark_ink_, origin) in enumerate(own):
-        whole = ("piece", index, 0, mark_ink_.shape[1])
         if index in merged_into:
             if merged_into[index] is not (merged_into.get(index - 1)):
                 result.append((*mark_ink(ink, runs, merged_into[index]), ("pair", index)))
             continue
-        if index in splits:
-            piece_scores = {
-                (start, end): score
-                for (kind, *key) in scores
-                if kind == "piece" and key[0] == index
-                for start, end in [key[1:]]
-                if (score := piece_score(index, start, end)) is not None
-            }
-            if len(marks) == 1 and (0, mark_ink_.shape[1]) in piece_scores and whole in candidates.refusals:
-                # A drawing the model calls "not a digit" as a whole (a smiley, a letter) is explained by
-                # that as well as by a digit: no digit is cut out of it to read something. Not so a mark
-                # among others: in a number, a wide mark refused whole is most often touching digits
-                # (of 300 touching numbers, 19 more were read a digit short with this rule there).
-                piece_scores[0, mark_ink_.shape[1]] += max(0.0, candidates.refusals[whole] - scores[whole])
-            # A drawing of one mark is most often one digit: no cut is favoured there.
-            clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
-            priors = cut_priors(mark_ink_, splits[index][1:-1], pens[index], clean_prior=clean_prior)
-            split = best_split(splits[index], piece_scores, priors)
-            if len(split) > 1:
-                result += [
-                    (mark_ink_[:, start:end], (origin[0] + start, origin[1]), ("piece", index, start, end))
-                    for start, end in split
-                ]
-                continue
-        result.append((mark_ink_, origin, whole))
+        split = readings[index][1] if readings[index] is not None else [(0, mark_ink_.shape[1])]
+        result += [
+            (mark_ink_[:, start:end], (origin[0] + start, origin[1]), ("piece", index, start, end))
+            for start, end in split
+        ]
     return result, candidates
