@@ -53,8 +53,10 @@ MERGE_HEIGHT = 0.8  # ...or both are at least this high
 SHARED_COLUMNS_MERGE = 0.25
 STAGGER = 0.2  # close parts whose tops and bottoms differ by this share of their height are one mark
 SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried...
-# ...and among other marks, one this wide (a digit touching a thin 1 is hardly wider than one digit)
-SPLIT_AMONG_MARKS_FROM_WIDTH = 0.7
+# ...and among other marks, one this wide, beside its uprights only (a digit touching a thin 1 is
+# hardly wider than one digit)
+SPLIT_AMONG_MARKS_FROM_WIDTH = 0.55
+ALL_CUTS_FROM_WIDTH = 0.9  # narrower marks are cut beside their uprights only
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
 # Beside an upright (columns inked over this share of the mark's height, no wider than UPRIGHT_WIDTH
@@ -392,11 +394,13 @@ def pen_width(ink):
     return float(np.median(ends - starts)) if rows.size else 1.0
 
 
-def candidate_cuts(ink, height, pen):
+def candidate_cuts(ink, height, pen, *, uprights_only=False):
     """Columns where a cut may part touching digits: minima of the column ink profile crossing no more
     ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from either end and from
-    each other."""
+    each other; and beside uprights (only there if `uprights_only`: a mark hardly wider than a digit)."""
     profile = (ink > INK_THRESHOLD).sum(axis=0).astype(np.float32)
+    if uprights_only:
+        return beside_uprights(profile, ink.shape[0], pen)
     width = profile.size
     margin = max(1, round(NARROWEST_DIGIT * height))
     if width <= 2 * margin:
@@ -646,7 +650,8 @@ def decided(ink, runs, marks, height, predict):
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
         if split_from * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
             pens[index] = pen_width(mark_ink_)
-            cuts = candidate_cuts(mark_ink_, height, pens[index])
+            narrow = mark.width < ALL_CUTS_FROM_WIDTH * height
+            cuts = candidate_cuts(mark_ink_, height, pens[index], uprights_only=narrow)
             if cuts:
                 positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
                 splits[index] = positions
