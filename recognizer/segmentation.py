@@ -399,8 +399,9 @@ def candidate_cuts(ink, height, pen, *, uprights_only=False):
     ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from either end and from
     each other; and beside uprights (only there if `uprights_only`: a mark hardly wider than a digit)."""
     profile = (ink > INK_THRESHOLD).sum(axis=0).astype(np.float32)
-    if uprights_only:
-        return beside_uprights(profile, ink.shape[0], pen)
+    if uprights_only:  # and only across one stroke: through a loop it seldom wins (see cut_priors)
+        one_stroke = strokes_crossed(ink > INK_THRESHOLD) == 1
+        return [column for column in beside_uprights(profile, ink.shape[0], pen) if one_stroke[column]]
     width = profile.size
     margin = max(1, round(NARROWEST_DIGIT * height))
     if width <= 2 * margin:
@@ -479,13 +480,17 @@ def merged_shape_score(together, digit_height):
     )
 
 
+def strokes_crossed(inked):
+    """For each column of an ink mask: how many runs of ink it crosses."""
+    padded = np.zeros((inked.shape[0] + 2, inked.shape[1]), dtype=bool)
+    padded[1:-1] = inked
+    return np.count_nonzero(padded[1:] != padded[:-1], axis=0) // 2
+
+
 def clean_columns(inked, pen):
     """For each column of a mark's ink mask: whether it crosses one stroke no thicker than
     CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's loop)."""
-    padded = np.zeros((inked.shape[0] + 2, inked.shape[1]), dtype=bool)
-    padded[1:-1] = inked
-    runs = np.count_nonzero(padded[1:] != padded[:-1], axis=0) // 2
-    return (runs == 1) & (inked.sum(axis=0) <= CLEAN_CUT_WIDTH * pen)
+    return (strokes_crossed(inked) == 1) & (inked.sum(axis=0) <= CLEAN_CUT_WIDTH * pen)
 
 
 def cut_priors(ink, cuts, pen, *, clean_prior, upright_prior):
