@@ -45,13 +45,25 @@ SPECK_SIDE = 0.25  # ...and no side longer than this share of the digit height i
 SAME_MARK_OVERLAP = 0.5  # parts sharing this share of the narrower one's columns are one mark...
 SAME_DIGIT_OVERLAP = 0.8  # ...this share when both are digit-high
 SMALL_PART = 0.5  # a part lower than this (a bar, a dot) joins the mark whose columns it shares
-MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides
+MERGE_GAP = 0.12  # neighbours closer than this may be one digit in two strokes: the model decides...
+LOW_PART_MERGE_GAP = 0.4  # ...and a low part this close (a 5's top bar drawn well off its body)...
+WIDEST_LOW_MERGE = 1.5  # ...unless together they are wider than this (the shape score weighs the width)
 WIDEST_MERGE = 1.2  # ...unless together they are wider than this...
 MERGE_HEIGHT = 0.8  # ...or both are at least this high
+# Digit-high neighbours sharing this share of the narrower one's columns may be one digit in two strokes
+# (a 0 drawn as two arcs): the model decides
+SHARED_COLUMNS_MERGE = 0.25
 STAGGER = 0.2  # close parts whose tops and bottoms differ by this share of their height are one mark
-SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried
+SPLIT_FROM_WIDTH = 0.9  # a mark at least this wide may be touching digits: cuts are tried...
+# ...and among other marks, one this wide, beside its uprights only (a digit touching a thin 1 is
+# hardly wider than one digit)
+SPLIT_AMONG_MARKS_FROM_WIDTH = 0.55
+ALL_CUTS_FROM_WIDTH = 0.9  # narrower marks are cut beside their uprights only
 NARROWEST_DIGIT = 0.12  # a cut never leaves a piece narrower than this: a thin 1
 WIDEST_DIGIT = 1.3  # no piece of a split is wider than this
+# Beside an upright (columns inked over this share of the mark's height, no wider than UPRIGHT_WIDTH
+# pens: a 1, a 4's or a 9's stem) a cut may part a 1 from the digit it touches, however narrow it is.
+UPRIGHT_HEIGHT, UPRIGHT_WIDTH = 0.6, 2.0
 CUTS_PER_DIGIT = 2  # at most this many candidate cuts per digit the mark could hold...
 TYPICAL_DIGIT = 0.6  # ...digits being about this wide
 MAX_CANDIDATES = (
@@ -67,6 +79,7 @@ SPLIT_PRIOR = 0.05
 # ...but a cut crossing a single stroke no thicker than CLEAN_CUT_WIDTH pens is where digits often touch.
 CLEAN_CUT_PRIOR = 0.6
 CLEAN_CUT_WIDTH = 1.5
+UPRIGHT_CUT_PRIOR = 1.5  # ...and beside an upright (see UPRIGHT_HEIGHT) it most often parts a 1 off
 LONE_MARK_CUT_PRIOR = 0.05  # ...except in a drawing of one mark (one digit, far more often than two)
 MAX_CUT_INK = 2.5  # no cut crosses more ink than this many pens' width (the middle of a 3 or an 8)...
 MAX_CUT_SHARE = 0.5  # ...or than this share of the mark's height (a blot)
@@ -387,11 +400,14 @@ def pen_width(ink):
     return float(np.median(ends - starts)) if rows.size else 1.0
 
 
-def candidate_cuts(ink, height, pen):
+def candidate_cuts(ink, height, pen, *, uprights_only=False):
     """Columns where a cut may part touching digits: minima of the column ink profile crossing no more
     ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from either end and from
-    each other."""
+    each other; and beside uprights (only there if `uprights_only`: a mark hardly wider than a digit)."""
     profile = (ink > INK_THRESHOLD).sum(axis=0).astype(np.float32)
+    if uprights_only:  # and only across one stroke: through a loop it seldom wins (see cut_priors)
+        one_stroke = strokes_crossed(ink > INK_THRESHOLD) == 1
+        return [column for column in beside_uprights(profile, ink.shape[0], pen) if one_stroke[column]]
     width = profile.size
     margin = max(1, round(NARROWEST_DIGIT * height))
     if width <= 2 * margin:
@@ -412,7 +428,27 @@ def candidate_cuts(ink, height, pen):
             chosen.append(int(column))
             if len(chosen) >= limit:
                 break
+    for column in beside_uprights(profile, ink.shape[0], pen):
+        if all(abs(column - other) >= pen for other in chosen):
+            chosen.append(column)
     return sorted(chosen)
+
+
+def beside_uprights(profile, height, pen):
+    """The first columns either side of each upright in a column ink profile (see UPRIGHT_HEIGHT), within
+    a pen of it, that cross no more ink than MAX_CUT_INK pens and leave a piece at least a pen wide."""
+    tall = np.concatenate([[False], profile >= UPRIGHT_HEIGHT * height, [False]])
+    changes = np.flatnonzero(tall[1:] != tall[:-1])
+    thin = profile <= MAX_CUT_INK * pen
+    reach = max(1, round(pen))
+    columns = []
+    for start, end in zip(changes[0::2], changes[1::2], strict=True):
+        if end - start > UPRIGHT_WIDTH * pen:
+            continue
+        left = [c for c in range(start - 1, max(start - 1 - reach, -1), -1) if thin[c]]
+        right = [c for c in range(end, min(end + reach, profile.size)) if thin[c]]
+        columns += left[:1] + right[:1]
+    return [column for column in columns if pen <= column <= profile.size - pen]
 
 
 def segments_of(width, cuts, height):
@@ -450,26 +486,38 @@ def merged_shape_score(together, digit_height):
     )
 
 
+def strokes_crossed(inked):
+    """For each column of an ink mask: how many runs of ink it crosses."""
+    padded = np.zeros((inked.shape[0] + 2, inked.shape[1]), dtype=bool)
+    padded[1:-1] = inked
+    return np.count_nonzero(padded[1:] != padded[:-1], axis=0) // 2
+
+
 def clean_columns(inked, pen):
     """For each column of a mark's ink mask: whether it crosses one stroke no thicker than
     CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's loop)."""
-    padded = np.zeros((inked.shape[0] + 2, inked.shape[1]), dtype=bool)
-    padded[1:-1] = inked
-    runs = np.count_nonzero(padded[1:] != padded[:-1], axis=0) // 2
-    return (runs == 1) & (inked.sum(axis=0) <= CLEAN_CUT_WIDTH * pen)
+    return (strokes_crossed(inked) == 1) & (inked.sum(axis=0) <= CLEAN_CUT_WIDTH * pen)
 
 
-def cut_priors(ink, cuts, pen, *, clean_prior):
+def cut_priors(ink, cuts, pen, *, clean_prior, upright_prior):
     """log of the prior of cutting at each column: SPLIT_PRIOR, or `clean_prior` where the cut crosses
     one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
-    loop)."""
-    clean = clean_columns(ink > INK_THRESHOLD, pen)
-    return {cut: float(np.log(clean_prior if clean[cut] else SPLIT_PRIOR)) for cut in cuts}
+    loop), `upright_prior` where that clean cut is beside an upright (a 1 touching its neighbour)."""
+    inked = ink > INK_THRESHOLD
+    clean = clean_columns(inked, pen)
+    uprights = set(beside_uprights(inked.sum(axis=0), ink.shape[0], pen))
+
+    def prior(cut):
+        if not clean[cut]:
+            return SPLIT_PRIOR
+        return upright_prior if cut in uprights else clean_prior
+
+    return {cut: float(np.log(prior(cut))) for cut in cuts}
 
 
 def best_split(positions, scores, priors):
-    """The pieces (start, end) covering the mark with the highest joint score (the pieces' scores and
-    the prior of each cut, `priors`)."""
+    """(joint score, pieces (start, end)) covering the mark with the highest joint score (the pieces'
+    scores and the prior of each cut, `priors`); None when a piece of every covering went unread."""
     best = {0: (0.0, [])}
     for end in positions[1:]:
         options = [
@@ -479,9 +527,7 @@ def best_split(positions, scores, priors):
         ]
         if options:
             best[end] = max(options, key=lambda option: option[0])
-    if positions[-1] not in best:  # candidates capped (MAX_CANDIDATES) before this mark's: read whole
-        return [(0, positions[-1])]
-    return best[positions[-1]][1]
+    return best.get(positions[-1])  # None: candidates capped (MAX_CANDIDATES) before this mark's
 
 
 # The marks ---------------------------------------------------------------------------------------------
@@ -627,12 +673,14 @@ def merge_candidates(marks, height):
         left, right = marks[index], marks[index + 1]
         together = copy(left)
         together.absorb(right)
-        widest = WIDEST_DIGIT if min(left.height, right.height) < SMALL_PART * height else WIDEST_MERGE
-        close = -overlap(left, right) < MERGE_GAP * height
+        low = min(left.height, right.height) < SMALL_PART * height
+        close = -overlap(left, right) < (LOW_PART_MERGE_GAP if low else MERGE_GAP) * height
+        widest = WIDEST_LOW_MERGE if low else WIDEST_MERGE
         # Two digit-high neighbours on one line are two digits: only a lower part, or one standing
         # clearly higher or lower than its neighbour, may be a stroke of it.
         lower = min(left.height, right.height) < MERGE_HEIGHT * height
-        if close and (lower or off_line(left, right)) and together.width <= widest * height:
+        shared = overlap(left, right) >= SHARED_COLUMNS_MERGE * min(left.width, right.width)
+        if close and (lower or shared or off_line(left, right)) and together.width <= widest * height:
             pairs.append((index, together))
     return pairs
 
@@ -689,41 +737,36 @@ def decided(ink, runs, marks, height, predict):
     def whole_score(index):
         return scores[whole(index)] + shape_parts(index, *whole(index)[2:], whole_boxes[index])[0]
 
-    # Merges first, the most convincing first; a mark joins one neighbour at most.
-    gains = []
-    for index, together, _ in pairs:
-        apart = sum(whole_score(i) for i in (index, index + 1))
-        gain = scores["pair", index] + merged_shape_score(together, height) - apart
-        if gain > 0:
-            gains.append((gain, index))
-    merged_into = {}
-    for _, index in sorted(gains, key=lambda item: -item[0]):
-        if index not in merged_into and index + 1 not in merged_into:
-            merged_into[index] = merged_into[index + 1] = index
-
-    # Cuts: for each wide mark, the pieces that could beat reading it whole, all read in one call.
+    # Cuts: for each mark that may be touching digits, the pieces that could beat reading it whole, all
+    # read in one call. A mark among others is tried from a narrower width, beside its uprights only (a
+    # digit touching a thin 1 is hardly wider than one digit).
     splits, to_read = {}, []
     budget = MAX_CANDIDATES - len(pairs)
+    lone = len(marks) == 1
+    split_from = SPLIT_FROM_WIDTH if lone else SPLIT_AMONG_MARKS_FROM_WIDTH
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
-        if index in merged_into or not (
-            SPLIT_FROM_WIDTH * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height
-        ):
+        if not split_from * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
             continue
         pen = pen_width(mark_ink_)
-        cuts = candidate_cuts(mark_ink_, height, pen)
+        cuts = candidate_cuts(mark_ink_, height, pen, uprights_only=mark.width < ALL_CUTS_FROM_WIDTH * height)
         if not cuts:
             continue
         positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
         read_whole = whole_score(index)
-        if len(marks) == 1:
+        if lone:
             # A drawing the model calls "not a digit" as a whole (a smiley, a letter) is explained by
             # that as well as by a digit: no digit is cut out of it to read something. Not so a mark
             # among others: in a number, a wide mark refused whole is most often touching digits
             # (of 300 touching numbers, 19 more were read a digit short with this rule there).
             read_whole += max(0.0, readings.refusals[whole(index)] - scores[whole(index)])
         # A drawing of one mark is most often one digit: no cut is favoured there.
-        clean_prior = CLEAN_CUT_PRIOR if len(marks) > 1 else LONE_MARK_CUT_PRIOR
-        priors = cut_priors(mark_ink_, cuts, pen, clean_prior=clean_prior)
+        priors = cut_priors(
+            mark_ink_,
+            cuts,
+            pen,
+            clean_prior=LONE_MARK_CUT_PRIOR if lone else CLEAN_CUT_PRIOR,
+            upright_prior=LONE_MARK_CUT_PRIOR if lone else UPRIGHT_CUT_PRIOR,
+        )
         boxes = {piece: box for piece in pieces[1:] if (box := piece_box(columns[index], *piece)) is not None}
         shapes = {piece: shape_parts(index, *piece, box) for piece, box in boxes.items()}
         bounds = {piece: bonus - penalty for piece, (bonus, penalty) in shapes.items()}
@@ -733,22 +776,44 @@ def decided(ink, runs, marks, height, predict):
         splits[index] = positions, priors, read_whole, shapes, boxes
     readings.read(to_read, predict)
 
+    def best_reading(index):
+        """(score, pieces (start, end)) of the mark read at its best: whole, or cut where that scores
+        higher (pieces left unread could not have won)."""
+        if index not in splits:
+            return whole_score(index), [whole(index)[2:]]
+        positions, priors, read_whole, shapes, _ = splits[index]
+        piece_scores = {whole(index)[2:]: read_whole}
+        for (start, end), (bonus, penalty) in shapes.items():
+            if (key := ("piece", index, start, end)) in scores:
+                piece_scores[start, end] = scores[key] + bonus - penalty
+        return best_split(positions, piece_scores, priors)
+
+    best = [best_reading(index) for index in range(len(marks))]
+
+    # Merges, the most convincing first; a mark joins one neighbour at most. Apart, each mark is read at
+    # its best (a stroke beside touching digits is weighed against those digits cut apart).
+    gains = []
+    for index, together, _ in pairs:
+        apart = best[index][0] + best[index + 1][0]
+        gain = scores["pair", index] + merged_shape_score(together, height) - apart
+        if gain > 0:
+            gains.append((gain, index))
+    merged_into = {}
+    for _, index in sorted(gains, key=lambda item: -item[0]):
+        if index not in merged_into and index + 1 not in merged_into:
+            merged_into[index] = merged_into[index + 1] = index
+
     result = []
     pair_inks = {index: pair_ink for index, _, pair_ink in pairs}
-    for index, (mark_ink_, _) in enumerate(own):
+    for index in range(len(marks)):
         if index in merged_into:
             if merged_into[index] == index:
                 result.append((ink_box(*pair_inks[index]), ("pair", index)))
             continue
-        if index in splits:
-            positions, priors, read_whole, shapes, boxes = splits[index]
-            piece_scores = {(0, mark_ink_.shape[1]): read_whole}
-            for (start, end), (bonus, penalty) in shapes.items():
-                if (key := ("piece", index, start, end)) in scores:
-                    piece_scores[start, end] = scores[key] + bonus - penalty
-            split = best_split(positions, piece_scores, priors)
-            if len(split) > 1:
-                result += [(in_ink(index, boxes[piece]), ("piece", index, *piece)) for piece in split]
-                continue
-        result.append((in_ink(index, whole_boxes[index]), whole(index)))
+        _, split = best[index]
+        if len(split) > 1:
+            boxes = splits[index][4]
+            result += [(in_ink(index, boxes[piece]), ("piece", index, *piece)) for piece in split]
+        else:
+            result.append((in_ink(index, whole_boxes[index]), whole(index)))
     return result, readings

@@ -291,6 +291,35 @@ def test_touching_digits_refused_whole_are_still_cut_in_a_number(mnist_test_set,
         assert numbers.read_number(png, model.predict) == truths[index]
 
 
+def numbers_of_the_evaluation(mnist_test_set, spacing, indices):
+    """(PNG, true number) of the numbers at `indices` among the 500 of a set that evaluate_model --numbers
+    500 reads (seed 0)."""
+    images, labels = mnist_test_set
+    jobs, truths = numbers.number_jobs(images, labels, count=500, seed=0, gaps=numbers.GAPS[spacing])
+    return [(numbers.mnist_number_png(jobs[index]), truths[index]) for index in indices]
+
+
+def test_a_top_bar_drawn_off_its_digit_joins_it(mnist_test_set, model):
+    """A 5 whose traced top bar stands off its body, up to 40% of the height away: the bar joins the 5
+    (it was read as a mark of its own, "not a digit": 504 as 5?04, 526589 as 5?26589)."""
+    for png, truth in numbers_of_the_evaluation(mnist_test_set, "separated", (43, 81, 482)):
+        assert numbers.read_number(png, model.predict) == truth
+
+
+def test_a_digit_drawn_as_two_arcs_side_by_side_is_one_digit(mnist_test_set, model):
+    """A 0 in two arcs sharing some columns, both as high as the digits: one 0 (was read as ?3)."""
+    for spacing in ("separated", "touching"):
+        [(png, truth)] = numbers_of_the_evaluation(mnist_test_set, spacing, (262,))
+        assert numbers.read_number(png, model.predict) == truth == "19407"
+
+
+def test_a_one_touching_its_neighbour_is_cut_off_it(mnist_test_set, model):
+    """A 1 whose upright touches the digit beside it makes a mark hardly wider than one digit, which the
+    model reads as that digit (41 as 4, 31 as 3) or refuses (51): it is cut off beside its upright."""
+    for png, truth in numbers_of_the_evaluation(mnist_test_set, "touching", (141, 76, 82)):
+        assert numbers.read_number(png, model.predict) == truth
+
+
 @pytest.mark.parametrize("spacing", ["separated", "touching"])
 def test_numbers_in_real_pen_handwriting_are_read(pen_digits, model, spacing):
     """60 numbers of 2–8 real pen digits of the test writers, each number by one writer (measured with
