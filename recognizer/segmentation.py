@@ -11,13 +11,15 @@ image's pixels, its 28×28 model input and the model's raw outputs for it (ten o
 3. every mark, normalised MNIST-style on its own (preprocessing.normalise_ink), and every pair of
    neighbours that may be one digit are read in ONE batched call;
 4. the model decides the doubtful cases:
-   - a lower or off-line part close to its neighbour: one digit or two;
    - a mark at least as wide as a digit is tall may be touching digits: cuts are tried where the
-     column ink profile is thinnest, and the pieces the model reads with the highest joint probability
-     win against reading the mark whole. Scores are log probabilities plus priors: wide or low pieces
-     are unlikely digits; a cut through one pen-thin stroke (where digits touch) is likelier than one
-     through a loop; a drawing of one mark favours no cut. Only the pieces of a split that could
-     still beat the whole, were the model sure of every piece, are read: in ONE more batched call;
+     column ink profile is thinnest (among other marks, from SPLIT_AMONG_MARKS_FROM_WIDTH, beside an
+     upright: a 1 leaning on its neighbour), and the pieces the model reads with the highest joint
+     probability win against reading the mark whole. Scores are log probabilities plus priors: wide or
+     low pieces are unlikely digits; a cut through one pen-thin stroke (where digits touch) is likelier
+     than one through a loop; a drawing of one mark favours no cut. Only the pieces of a split that
+     could still beat the whole, were the model sure of every piece, are read: in ONE more batched call;
+   - a lower, off-line or overlapping part close to its neighbour: one digit, or two each read at its
+     best (cut where that wins);
 5. each mark's reading is the one its piece got in those calls: no piece is read twice.
 
 A drawing of one part no wider than tall (most single digits) is read whole, as before: one
