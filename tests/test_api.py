@@ -210,6 +210,18 @@ def test_the_api_answers_json_whatever_the_client_accepts(client):
     assert Prediction.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("accept", "indented"),
+    [(None, False), ("*/*", False), ("application/json", False), ("application/json; indent=2", True)],
+)
+def test_the_api_honours_what_the_accept_header_asks_of_its_json(client, accept, indented):
+    """The common Accept headers are answered without DRF's negotiation; one with parameters is not."""
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    response = post_json(client, {"image": "not base64!"}, **headers)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.content.startswith(b'{\n  "detail"' if indented else b'{"detail"')
+
+
 def test_missing_model_is_503_not_a_traceback(client, settings, tmp_path, canvas_digits):
     settings.MODEL_PATH = tmp_path / "missing.tflite"
     inference.reset_classifier()
