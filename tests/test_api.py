@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 
 from recognizer import inference
@@ -326,3 +327,15 @@ def test_an_unknown_api_path_is_a_json_404(client, method):
     }
     page = client.get("/no/such/page")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_signed_in_session_must_pass_the_csrf_check_and_no_session_needs_none(django_user_model):
+    """API requests carrying a session cookie are authenticated by it (so a forged cross-site request
+    from a signed-in browser is refused); those without one are anonymous and need no CSRF token."""
+    body = json.dumps({"image": "not base64!"})
+    anonymous = Client(enforce_csrf_checks=True)
+    assert anonymous.post("/api/read", body, content_type="application/json").status_code == 400
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(django_user_model.objects.create_user("someone", password="pw"))
+    refused = signed_in.post("/api/read", body, content_type="application/json")
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
