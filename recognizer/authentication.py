@@ -1,6 +1,7 @@
 """API authentication: a signed-in person's session, as DRF's SessionAuthentication reads it."""
 
 from django.conf import settings
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication
 
 
@@ -13,3 +14,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if settings.SESSION_COOKIE_NAME not in request._request.COOKIES:
             return None
         return super().authenticate(request)
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The OpenAPI schema describes it as DRF's (the session cookie), as before."""
+
+    target_class = SessionAuthentication
