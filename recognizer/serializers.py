@@ -44,12 +44,11 @@ class DrawingField(serializers.Field):
         return None
 
 
+# For a serializer of plain fields (no nested serializers): each instance binds shallow copies of the
+# declared fields, not the deep copies DRF makes (which copy the choices' labels one by one: a twentieth
+# of POST /api/read). Binding sets only the copy's own attributes; nothing else of a field changes once
+# declared. (A comment, not a docstring: the API schema would describe the request with it.)
 class FieldsCopiedShallow:
-    """For a serializer of plain fields (no nested serializers): each instance binds shallow copies of
-    the declared fields, not the deep copies DRF makes (which copy the choices' labels one by one: a
-    twentieth of POST /api/read). Binding sets only the copy's own attributes; nothing else of a field
-    changes once declared."""
-
     def get_fields(self):
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
