@@ -45,6 +45,9 @@ def grayscale(image):
 def background_level(values):
     """The background's level: the median of the image's border, where a drawing rarely reaches."""
     border = np.concatenate([values[0], values[-1], values[1:-1, 0], values[1:-1, -1]])
+    lowest = border.min()
+    if lowest == border.max():  # a plain border (a canvas's): its level, without sorting for the median
+        return float(lowest)
     return float(np.median(border))
 
 

@@ -180,7 +180,7 @@ def connected(count, a, b):
         np.minimum.at(parent, high, low)
         while True:
             jumped = parent[parent]
-            if np.array_equal(jumped, parent):
+            if (jumped == parent).all():  # np.array_equal's checks cost more than the comparison
                 break
             parent = jumped
     if (parent == 0).all():  # one part (most drawings of a digit): no renumbering needed

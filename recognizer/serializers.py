@@ -44,7 +44,16 @@ class DrawingField(serializers.Field):
         return None
 
 
-class PredictRequestSerializer(serializers.Serializer):
+# For a serializer of plain fields (no nested serializers): each instance binds shallow copies of the
+# declared fields, not the deep copies DRF makes (which copy the choices' labels one by one: a twentieth
+# of POST /api/read). Binding sets only the copy's own attributes; nothing else of a field changes once
+# declared. (A comment, not a docstring: the API schema would describe the request with it.)
+class FieldsCopiedShallow:
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+class PredictRequestSerializer(FieldsCopiedShallow, serializers.Serializer):
     default_error_messages = {
         "invalid": 'Send a JSON object such as {{"image": "data:image/png;base64,..."}}, not a {datatype}.',
     }

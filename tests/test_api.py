@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 
 from recognizer import inference
@@ -210,6 +211,18 @@ def test_the_api_answers_json_whatever_the_client_accepts(client):
     assert Prediction.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("accept", "indented"),
+    [(None, False), ("*/*", False), ("application/json", False), ("application/json; indent=2", True)],
+)
+def test_the_api_honours_what_the_accept_header_asks_of_its_json(client, accept, indented):
+    """The common Accept headers are answered without DRF's negotiation; one with parameters is not."""
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    response = post_json(client, {"image": "not base64!"}, **headers)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.content.startswith(b'{\n  "detail"' if indented else b'{"detail"')
+
+
 def test_missing_model_is_503_not_a_traceback(client, settings, tmp_path, canvas_digits):
     settings.MODEL_PATH = tmp_path / "missing.tflite"
     inference.reset_classifier()
@@ -314,3 +327,15 @@ def test_an_unknown_api_path_is_a_json_404(client, method):
     }
     page = client.get("/no/such/page")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_signed_in_session_must_pass_the_csrf_check_and_no_session_needs_none(django_user_model):
+    """API requests carrying a session cookie are authenticated by it (so a forged cross-site request
+    from a signed-in browser is refused); those without one are anonymous and need no CSRF token."""
+    body = json.dumps({"image": "not base64!"})
+    anonymous = Client(enforce_csrf_checks=True)
+    assert anonymous.post("/api/read", body, content_type="application/json").status_code == 400
+    signed_in = Client(enforce_csrf_checks=True)
+    signed_in.force_login(django_user_model.objects.create_user("someone", password="pw"))
+    refused = signed_in.post("/api/read", body, content_type="application/json")
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
