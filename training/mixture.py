@@ -23,8 +23,8 @@ from training.pen import safe_render, varied_strokes
 from training.pendigits import WRITER_SPLIT, evaluation_set, load_pendigits, rendered_set, split_by_writer
 
 MNIST_VALIDATION = 5000  # the last this many MNIST training digits (at most a twelfth of them)
-PEN_COPIES = 6  # each training writer's digit is drawn this many times, each differently
-TRACED_MNIST = 15_000  # MNIST training digits traced into strokes and drawn as pen digits
+PEN_COPIES = 4  # each training writer's digit is drawn this many times, each differently
+TRACED_MNIST = 25_000  # MNIST training digits traced into strokes and drawn as pen digits
 NONDIGIT_SHARE = 0.1  # of the training images
 NONDIGIT_VALIDATION = 3000  # non-digits measured (refusals), by family
 NONDIGIT_CALIBRATION = 1500  # non-digits in the temperature's validation set

@@ -17,6 +17,7 @@ from recognizer.contract import MODEL_FILE
 from training import feedback as feedback_training
 from training import pipeline
 from training.data import DatasetError
+from training.mixture import PEN_COPIES
 from training.pendigits import PendigitsError
 
 
@@ -47,7 +48,9 @@ class Command(BaseCommand):
             "../shared/datasets/pendigits); the default recipe only",
         )
         parser.add_argument(
-            "--pen-copies", type=int, help="times each training writer's digit is drawn (default: 8)"
+            "--pen-copies",
+            type=int,
+            help=f"times each training writer's digit is drawn (default: {PEN_COPIES})",
         )
         parser.add_argument(
             "--output-dir",
