@@ -18,9 +18,9 @@ from training.canvas import BACKGROUNDS
 from training.pen import drawn_canvas
 from training.pendigits import TEST_WRITERS, WRITER_SPLIT, pen_digit
 
-# The shipped model 212dffc6c2c0 reads at least this (582b1e51a0ff read all 500; the MNIST-only
-# 43cc4187268f 97.4%): a
-# regression falls below the floor.
+# The shipped model reads at least this (163f8cb353a2 reads 99.77% of all 1,746 test writers' digits
+# through the serving path; the MNIST-only 43cc4187268f read 97.4% of these 500): a regression falls
+# below the floor.
 SHIPPED_MODEL_FLOOR = 0.99
 
 
