@@ -758,8 +758,9 @@ def decided(ink, runs, marks, height, predict):
         if not cuts:
             continue
         positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
-        read_whole = whole_score(index)
-        if lone:
+        if not lone:
+            read_whole = whole_score(index)
+        else:
             _, _, width, mark_height = whole_boxes[index]
             read_whole = scores[whole(index)] + shape_score(
                 width, mark_height, height, wide_digit=LONE_WIDE_DIGIT
