@@ -133,8 +133,9 @@ def fit_in_box(ink, box=FIT_BOX):
 def centre_by_mass(patch, size=IMAGE_SIZE, centre=CENTRE_OF_MASS):
     """Paste `patch` into a size×size field so that its centre of mass lands on (centre, centre)."""
     total = patch.sum()
-    mass_row = (np.arange(patch.shape[0])[:, None] * patch).sum() / total
-    mass_column = (np.arange(patch.shape[1]) * patch).sum() / total
+    # Each row's and column's ink, then its moments: the pixels are summed twice, not multiplied first.
+    mass_row = patch.sum(axis=1, dtype=np.float64) @ np.arange(patch.shape[0]) / total
+    mass_column = patch.sum(axis=0, dtype=np.float64) @ np.arange(patch.shape[1]) / total
     top, left = round(centre - mass_row), round(centre - mass_column)
     field = np.zeros((size, size), dtype=np.float32)
     # Clip the paste to the field: a lopsided digit may reach past an edge by a pixel or two.

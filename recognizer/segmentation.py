@@ -28,6 +28,7 @@ limits.MAX_DIGITS digit-high marks raise TooManyMarks. Django-free.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -400,20 +401,38 @@ def sent_box(box, scale):
 # Splitting touching digits -----------------------------------------------------------------------------
 
 
-def pen_width(ink):
-    """The pen's width in `ink`: the median length of its runs of ink along rows."""
-    rows, starts, ends = row_runs(ink > INK_THRESHOLD)
-    return float(np.median(ends - starts)) if rows.size else 1.0
+class MarkMask:
+    """A mark's ink mask and what the cuts read off it, each computed once: its column profile (ink
+    pixels per column), the strokes each column crosses, and the pen's width (the median length of its
+    runs of ink along rows; `run_lengths`, when the drawing's labelling has them already)."""
+
+    def __init__(self, ink, run_lengths=None):
+        self.inked = ink > INK_THRESHOLD
+        self.height = ink.shape[0]
+        self.profile = self.inked.sum(axis=0)
+        if run_lengths is None:
+            _, starts, ends = row_runs(self.inked)
+            run_lengths = ends - starts
+        self.pen = float(np.median(run_lengths)) if run_lengths.size else 1.0
+
+    @cached_property
+    def strokes(self):
+        return strokes_crossed(self.inked)
+
+    @cached_property
+    def uprights(self):
+        return beside_uprights(self.profile, self.height, self.pen)
 
 
-def candidate_cuts(ink, height, pen, *, uprights_only=False):
-    """Columns where a cut may part touching digits: minima of the column ink profile crossing no more
-    ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from either end and from
-    each other; and beside uprights (only there if `uprights_only`: a mark hardly wider than a digit)."""
-    profile = (ink > INK_THRESHOLD).sum(axis=0).astype(np.float32)
+def candidate_cuts(mask, height, *, uprights_only=False):
+    """Columns where a cut may part touching digits (`mask`: a MarkMask): minima of the column ink
+    profile crossing no more ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from
+    either end and from each other; and beside uprights (only there if `uprights_only`: a mark hardly
+    wider than a digit)."""
+    pen = mask.pen
     if uprights_only:  # and only across one stroke: through a loop it seldom wins (see cut_priors)
-        one_stroke = strokes_crossed(ink > INK_THRESHOLD) == 1
-        return [column for column in beside_uprights(profile, ink.shape[0], pen) if one_stroke[column]]
+        return [column for column in mask.uprights if mask.strokes[column] == 1]
+    profile = mask.profile.astype(np.float32)
     width = profile.size
     margin = max(1, round(NARROWEST_DIGIT * height))
     if width <= 2 * margin:
@@ -424,7 +443,7 @@ def candidate_cuts(ink, height, pen, *, uprights_only=False):
     values = smooth[inner]
     left = smooth[inner - 1]
     right = smooth[inner + 1]
-    thin = (values <= MAX_CUT_INK * pen) & (values <= MAX_CUT_SHARE * ink.shape[0])
+    thin = (values <= MAX_CUT_INK * pen) & (values <= MAX_CUT_SHARE * mask.height)
     minima = inner[(values <= left) & (values <= right) & thin]
     order = minima[np.argsort(smooth[minima], kind="stable")]
     limit = CUTS_PER_DIGIT * max(2, int(np.ceil(width / (TYPICAL_DIGIT * height))))
@@ -434,7 +453,7 @@ def candidate_cuts(ink, height, pen, *, uprights_only=False):
             chosen.append(int(column))
             if len(chosen) >= limit:
                 break
-    for column in beside_uprights(profile, ink.shape[0], pen):
+    for column in mask.uprights:
         if all(abs(column - other) >= pen for other in chosen):
             chosen.append(column)
     return sorted(chosen)
@@ -499,22 +518,18 @@ def strokes_crossed(inked):
     return np.count_nonzero(padded[1:] != padded[:-1], axis=0) // 2
 
 
-def clean_columns(inked, pen):
-    """For each column of a mark's ink mask: whether it crosses one stroke no thicker than
-    CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's loop)."""
-    return (strokes_crossed(inked) == 1) & (inked.sum(axis=0) <= CLEAN_CUT_WIDTH * pen)
+def cut_priors(mask, cuts, *, clean_prior, upright_prior):
+    """log of the prior of cutting at each column of a MarkMask: SPLIT_PRIOR, or `clean_prior` where the
+    cut crosses one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a
+    digit's loop), `upright_prior` where that clean cut is beside an upright (a 1 touching its
+    neighbour)."""
+    uprights = set(mask.uprights)
 
-
-def cut_priors(ink, cuts, pen, *, clean_prior, upright_prior):
-    """log of the prior of cutting at each column: SPLIT_PRIOR, or `clean_prior` where the cut crosses
-    one stroke no thicker than CLEAN_CUT_WIDTH pens (where two digits touch, rather than a digit's
-    loop), `upright_prior` where that clean cut is beside an upright (a 1 touching its neighbour)."""
-    inked = ink > INK_THRESHOLD
-    clean = clean_columns(inked, pen)
-    uprights = set(beside_uprights(inked.sum(axis=0), ink.shape[0], pen))
+    def clean(cut):
+        return mask.strokes[cut] == 1 and mask.profile[cut] <= CLEAN_CUT_WIDTH * mask.pen
 
     def prior(cut):
-        if not clean[cut]:
+        if not clean(cut):
             return SPLIT_PRIOR
         return upright_prior if cut in uprights else clean_prior
 
@@ -539,14 +554,20 @@ def best_split(positions, scores, priors):
 # The marks ---------------------------------------------------------------------------------------------
 
 
-def digit_score(outputs):
-    """log P(the best digit) from raw outputs, whether the model has ten outputs or eleven."""
-    return float(np.log(max(float(np.max(outputs[:NUM_DIGITS])), 1e-12)))
+def log_probability(probabilities):
+    """log of float32 probabilities, in float64, none below log(1e-12)."""
+    return np.log(np.maximum(np.asarray(probabilities, dtype=np.float64), 1e-12))
 
 
-def refusal_score(outputs):
-    """log P(not a digit) from raw outputs (a ten-output model never says so)."""
-    return float(np.log(max(float(split_outputs(outputs)[1][0]), 1e-12)))
+def digit_scores(outputs):
+    """log P(the best digit) of each row of raw (n, C) outputs, whether the model has ten outputs or
+    eleven."""
+    return log_probability(np.max(outputs[:, :NUM_DIGITS], axis=1))
+
+
+def refusal_scores(outputs):
+    """log P(not a digit) of each row of raw (n, C) outputs (a ten-output model never says so)."""
+    return log_probability(split_outputs(outputs)[1])
 
 
 class Readings:
@@ -564,9 +585,12 @@ class Readings:
             return
         inputs = np.stack([normalise_cropped_ink(piece_ink) for _, piece_ink in pieces])
         outputs = predict(scaled(inputs))
-        for (key, _), model_input, output in zip(pieces, inputs, outputs, strict=True):
+        scores, refusals = digit_scores(outputs).tolist(), refusal_scores(outputs).tolist()
+        for (key, _), model_input, output, score, refusal in zip(
+            pieces, inputs, outputs, scores, refusals, strict=True
+        ):
             self.model_inputs[key], self.outputs[key] = model_input, output
-            self.scores[key], self.refusals[key] = digit_score(output), refusal_score(output)
+            self.scores[key], self.refusals[key] = score, refusal
 
 
 def find_marks(ink, *, predict, scale=1.0):
@@ -697,6 +721,12 @@ def decided(ink, runs, marks, height, predict):
     Readings that read them). Two batched calls at most: every mark whole and every pair of neighbours
     that may be one digit; then the pieces of the cuts that could still beat reading their mark whole."""
     own = [mark_ink(ink, runs, mark) for mark in marks]
+    if runs is not None:  # each run's length and the mark it belongs to (-1: a speck's)
+        run_lengths = runs[2] - runs[1]
+        owner = np.full(int(runs[3].max()) + 1, -1)
+        for index, mark in enumerate(marks):
+            owner[mark.ids] = index
+        run_marks = owner[runs[3]]
     columns = [column_extents(mark_ink_) for mark_ink_, _ in own]
 
     def whole(index):
@@ -753,8 +783,8 @@ def decided(ink, runs, marks, height, predict):
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
         if not split_from * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
             continue
-        pen = pen_width(mark_ink_)
-        cuts = candidate_cuts(mark_ink_, height, pen, uprights_only=mark.width < ALL_CUTS_FROM_WIDTH * height)
+        mask = MarkMask(mark_ink_, None if runs is None else run_lengths[run_marks == index])
+        cuts = candidate_cuts(mask, height, uprights_only=mark.width < ALL_CUTS_FROM_WIDTH * height)
         if not cuts:
             continue
         positions, pieces = segments_of(mark_ink_.shape[1], cuts, height)
@@ -772,9 +802,8 @@ def decided(ink, runs, marks, height, predict):
             read_whole += max(0.0, readings.refusals[whole(index)] - scores[whole(index)])
         # A drawing of one mark is most often one digit: no cut is favoured there.
         priors = cut_priors(
-            mark_ink_,
+            mask,
             cuts,
-            pen,
             clean_prior=LONE_MARK_CUT_PRIOR if lone else CLEAN_CUT_PRIOR,
             upright_prior=LONE_MARK_CUT_PRIOR if lone else UPRIGHT_CUT_PRIOR,
         )
