@@ -133,7 +133,7 @@ def fit_in_box(ink, box=FIT_BOX):
 def centre_by_mass(patch, size=IMAGE_SIZE, centre=CENTRE_OF_MASS):
     """Paste `patch` into a size×size field so that its centre of mass lands on (centre, centre)."""
     total = patch.sum()
-    # Each row's and column's ink, then its moments: the pixels are summed twice, not multiplied first.
+    # The moments from the row and column sums: no image of products is made.
     mass_row = patch.sum(axis=1, dtype=np.float64) @ np.arange(patch.shape[0]) / total
     mass_column = patch.sum(axis=0, dtype=np.float64) @ np.arange(patch.shape[1]) / total
     top, left = round(centre - mass_row), round(centre - mass_column)

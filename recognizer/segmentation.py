@@ -424,6 +424,19 @@ class MarkMask:
         return beside_uprights(self.profile, self.height, self.pen)
 
 
+def run_lengths_by_mark(runs, marks):
+    """Each mark's lengths of row runs of ink, from the drawing's labelling (`runs`: parts_of's runs and
+    parts); None for each when the drawing is one part (MarkMask then finds its runs itself)."""
+    if runs is None:
+        return [None] * len(marks)
+    _, starts, ends, ids, _ = runs
+    owner = np.full(int(ids.max()) + 1, -1)  # part id → its mark's index (-1: a speck, in no mark)
+    for index, mark in enumerate(marks):
+        owner[mark.ids] = index
+    run_marks = owner[ids]
+    return [(ends - starts)[run_marks == index] for index in range(len(marks))]
+
+
 def candidate_cuts(mask, height, *, uprights_only=False):
     """Columns where a cut may part touching digits (`mask`: a MarkMask): minima of the column ink
     profile crossing no more ink than MAX_CUT_INK pens, thinnest first, at least a narrow digit away from
@@ -721,12 +734,7 @@ def decided(ink, runs, marks, height, predict):
     Readings that read them). Two batched calls at most: every mark whole and every pair of neighbours
     that may be one digit; then the pieces of the cuts that could still beat reading their mark whole."""
     own = [mark_ink(ink, runs, mark) for mark in marks]
-    if runs is not None:  # each run's length and the mark it belongs to (-1: a speck's)
-        run_lengths = runs[2] - runs[1]
-        owner = np.full(int(runs[3].max()) + 1, -1)
-        for index, mark in enumerate(marks):
-            owner[mark.ids] = index
-        run_marks = owner[runs[3]]
+    run_lengths = run_lengths_by_mark(runs, marks)
     columns = [column_extents(mark_ink_) for mark_ink_, _ in own]
 
     def whole(index):
@@ -783,7 +791,7 @@ def decided(ink, runs, marks, height, predict):
     for index, (mark, (mark_ink_, _)) in enumerate(zip(marks, own, strict=True)):
         if not split_from * height <= mark.width <= WIDEST_DIGIT * limits.MAX_DIGITS * height:
             continue
-        mask = MarkMask(mark_ink_, None if runs is None else run_lengths[run_marks == index])
+        mask = MarkMask(mark_ink_, run_lengths[index])
         cuts = candidate_cuts(mask, height, uprights_only=mark.width < ALL_CUTS_FROM_WIDTH * height)
         if not cuts:
             continue
